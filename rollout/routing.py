@@ -1,0 +1,7 @@
+"""Websocket routes (the live dashboard adds its consumers here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+websocket_urlpatterns: list[Any] = []
