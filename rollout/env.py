@@ -86,7 +86,9 @@ def env_url(
     return value
 
 
-def env_database(name: str, default: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def env_database(
+    name: str, default: str, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Read a database URL (sqlite:///path or postgres://...) into a DATABASES entry."""
     import dj_database_url
 

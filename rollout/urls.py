@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import path
 
+from rollout.views_health import healthz
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -1,0 +1,85 @@
+"""Rollwright's durable state. The services in rollout.services are the only writers."""
+
+from __future__ import annotations
+
+from rollout.models.catalog import PlatformImage, PlatformImageVersion, Region, version_sort_key
+from rollout.models.choices import (
+    DiskState,
+    HealthState,
+    ImageKind,
+    LoadBalancerSku,
+    OsType,
+    PatchMode,
+    PowerState,
+    ProbeProtocol,
+    ProvisioningState,
+    ReplicationState,
+    ServiceFabricDurability,
+    UpgradeMode,
+)
+from rollout.models.gallery import Gallery, GalleryImage, GalleryImageReplica, GalleryImageVersion
+from rollout.models.instances import DataDisk, Instance, OsDisk
+from rollout.models.network import HealthProbe, LoadBalancer
+from rollout.models.resources import ResourceGroup, Subscription
+from rollout.models.scale_sets import Extension, ScaleSet, provisioning_order
+from rollout.models.upgrades import (
+    ACTIVE_STATUSES,
+    Event,
+    EventKind,
+    FaultKind,
+    FaultRule,
+    InstanceUpgrade,
+    InstanceUpgradeState,
+    LastAction,
+    RunningStatus,
+    StartedBy,
+    UpgradeBatch,
+    UpgradeKind,
+    UpgradeOperation,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "DataDisk",
+    "DiskState",
+    "Event",
+    "EventKind",
+    "Extension",
+    "FaultKind",
+    "FaultRule",
+    "Gallery",
+    "GalleryImage",
+    "GalleryImageReplica",
+    "GalleryImageVersion",
+    "HealthProbe",
+    "HealthState",
+    "ImageKind",
+    "Instance",
+    "InstanceUpgrade",
+    "InstanceUpgradeState",
+    "LastAction",
+    "LoadBalancer",
+    "LoadBalancerSku",
+    "OsDisk",
+    "OsType",
+    "PatchMode",
+    "PlatformImage",
+    "PlatformImageVersion",
+    "PowerState",
+    "ProbeProtocol",
+    "ProvisioningState",
+    "Region",
+    "ReplicationState",
+    "ResourceGroup",
+    "RunningStatus",
+    "ScaleSet",
+    "ServiceFabricDurability",
+    "StartedBy",
+    "Subscription",
+    "UpgradeBatch",
+    "UpgradeKind",
+    "UpgradeMode",
+    "UpgradeOperation",
+    "provisioning_order",
+    "version_sort_key",
+]

@@ -1,0 +1,88 @@
+"""Enumerations with Azure's wire values, shared by the models, services and API."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class OsType(models.TextChoices):
+    LINUX = "Linux"
+    WINDOWS = "Windows"
+
+
+class UpgradeMode(models.TextChoices):
+    AUTOMATIC = "Automatic"
+    MANUAL = "Manual"
+    ROLLING = "Rolling"
+
+
+class PatchMode(models.TextChoices):
+    NOT_SET = "", "(not set)"
+    IMAGE_DEFAULT = "ImageDefault"
+    AUTOMATIC_BY_OS = "AutomaticByOS"
+    AUTOMATIC_BY_PLATFORM = "AutomaticByPlatform"
+    MANUAL = "Manual"
+
+
+class ImageKind(models.TextChoices):
+    PLATFORM = "platform", "Platform image"
+    GALLERY = "gallery", "Compute Gallery image"
+    CUSTOM = "custom", "Other custom image"
+
+
+class ProvisioningState(models.TextChoices):
+    CREATING = "Creating"
+    UPDATING = "Updating"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    DELETING = "Deleting"
+
+
+class PowerState(models.TextChoices):
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    DEALLOCATING = "deallocating"
+    DEALLOCATED = "deallocated"
+    UNKNOWN = "unknown"
+
+
+class HealthState(models.TextChoices):
+    """Application health as the Rich Application Health extension reports it."""
+
+    UNKNOWN = "Unknown"
+    INITIALIZING = "Initializing"
+    HEALTHY = "Healthy"
+    UNHEALTHY = "Unhealthy"
+
+
+class LoadBalancerSku(models.TextChoices):
+    BASIC = "Basic"
+    STANDARD = "Standard"
+
+
+class ProbeProtocol(models.TextChoices):
+    HTTP = "Http"
+    HTTPS = "Https"
+    TCP = "Tcp"
+
+
+class ServiceFabricDurability(models.TextChoices):
+    NONE = "", "(not Service Fabric)"
+    BRONZE = "Bronze"
+    SILVER = "Silver"
+    GOLD = "Gold"
+
+
+class ReplicationState(models.TextChoices):
+    UNKNOWN = "Unknown"
+    REPLICATING = "Replicating"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+
+
+class DiskState(models.TextChoices):
+    ATTACHED = "attached"
+    KEPT_FOR_ROLLBACK = "kept_for_rollback", "kept for rollback"
+    DELETED = "deleted"

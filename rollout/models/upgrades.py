@@ -1,0 +1,267 @@
+"""Upgrade operations, their batches and per-instance upgrades, the event log and fault rules."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from rollout.models.instances import Instance, OsDisk
+from rollout.models.scale_sets import ScaleSet
+
+
+class UpgradeKind(models.TextChoices):
+    AUTOMATIC = "automatic", "Automatic OS upgrade"
+    MANUAL = "manual", "Manual OS upgrade (M1)"
+
+
+class StartedBy(models.TextChoices):
+    PLATFORM = "Platform"
+    USER = "User"
+    UNKNOWN = "Unknown"
+
+
+class RunningStatus(models.TextChoices):
+    """Azure's RollingUpgradeStatusCode."""
+
+    ROLLING_FORWARD = "RollingForward"
+    ROLLING_BACK = "RollingBack"
+    CANCELLED = "Cancelled"
+    COMPLETED = "Completed"
+    FAULTED = "Faulted"
+
+
+ACTIVE_STATUSES = (RunningStatus.ROLLING_FORWARD, RunningStatus.ROLLING_BACK)
+
+
+class LastAction(models.TextChoices):
+    START = "Start"
+    CANCEL = "Cancel"
+
+
+class InstanceUpgradeState(models.TextChoices):
+    PENDING = "pending"
+    REIMAGING = "reimaging"
+    WAITING_FOR_HEALTH = "waiting_for_health", "waiting for health"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled_back", "rolled back"
+    ROLLBACK_FAILED = "rollback_failed", "rollback failed"
+    SKIPPED = "skipped"
+
+
+class UpgradeOperation(models.Model):
+    """One OS upgrade of one scale set; the database allows one active per scale set."""
+
+    scale_set = models.ForeignKey(ScaleSet, on_delete=models.CASCADE, related_name="upgrades")
+    kind = models.CharField(max_length=10, choices=UpgradeKind.choices)
+    started_by = models.CharField(max_length=10, choices=StartedBy.choices)
+    started_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_image_version = models.CharField(max_length=64)
+    target_image_reference = models.JSONField(
+        default=dict, help_text="imageReference as on the wire (publisher/offer/sku/version or id)."
+    )
+    location = models.CharField(max_length=50)
+    status = models.CharField(
+        max_length=20, choices=RunningStatus.choices, default=RunningStatus.ROLLING_FORWARD
+    )
+    last_action = models.CharField(
+        max_length=10, choices=LastAction.choices, default=LastAction.START
+    )
+    last_action_at = models.DateTimeField()
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    policy = models.JSONField(
+        default=dict, help_text="The rolling upgrade policy applied (wire names)."
+    )
+    cancel_requested = models.BooleanField(default=False)
+    pause_requested = models.BooleanField(default=False)
+    is_paused = models.BooleanField(default=False)
+    current_batch_index = models.IntegerField(null=True, blank=True)
+    batch_count = models.PositiveIntegerField(default=0)
+    next_batch_not_before = models.DateTimeField(null=True, blank=True)
+    next_look_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When the engine wants to look again."
+    )
+    step_count = models.PositiveIntegerField(default=0)
+    # progress (Azure's four counts) and rollbackInfo, kept current by every step
+    successful_instance_count = models.PositiveIntegerField(default=0)
+    failed_instance_count = models.PositiveIntegerField(default=0)
+    in_progress_instance_count = models.PositiveIntegerField(default=0)
+    pending_instance_count = models.PositiveIntegerField(default=0)
+    rolled_back_instance_count = models.PositiveIntegerField(default=0)
+    failed_rollback_instance_count = models.PositiveIntegerField(default=0)
+    error_code = models.CharField(max_length=100, blank=True)
+    error_message = models.TextField(blank=True)
+    reasons = models.JSONField(default=list, blank=True, help_text="The last decision's reasons.")
+    expected_duration_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scale_set"],
+                condition=models.Q(status__in=["RollingForward", "RollingBack"]),
+                name="one_active_upgrade_per_scale_set",
+            )
+        ]
+        indexes = [models.Index(fields=["scale_set", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.scale_set} to {self.target_image_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class UpgradeBatch(models.Model):
+    operation = models.ForeignKey(
+        UpgradeOperation, on_delete=models.CASCADE, related_name="batches"
+    )
+    index = models.PositiveIntegerField()
+    zone = models.CharField(max_length=5, blank=True)
+    update_domain = models.IntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["operation", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "index"], name="upgrade_batch_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.index + 1} of {self.operation_id}"
+
+
+class InstanceUpgrade(models.Model):
+    operation = models.ForeignKey(
+        UpgradeOperation, on_delete=models.CASCADE, related_name="instance_upgrades"
+    )
+    batch = models.ForeignKey(
+        UpgradeBatch,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="instance_upgrades",
+    )
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="upgrades")
+    state = models.CharField(
+        max_length=20, choices=InstanceUpgradeState.choices, default=InstanceUpgradeState.PENDING
+    )
+    old_os_disk = models.ForeignKey(
+        OsDisk, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    new_os_disk = models.ForeignKey(
+        OsDisk, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reimage_started_at = models.DateTimeField(null=True, blank=True)
+    reimage_completed_at = models.DateTimeField(null=True, blank=True)
+    health_deadline = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["operation", "batch__index", "instance__instance_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "instance"], name="instance_upgrade_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instance} {self.state}"
+
+
+class EventKind(models.TextChoices):
+    ENABLED = "auto_upgrade_enabled", "auto-upgrade enabled"
+    DISABLED = "auto_upgrade_disabled", "auto-upgrade disabled"
+    ENABLE_REFUSED = "auto_upgrade_refused", "enabling refused"
+    MODEL_UPDATED = "model_updated", "model updated"
+    UPGRADE_STARTED = "upgrade_started", "upgrade started"
+    UPGRADE_FINISHED = "upgrade_finished", "upgrade finished"
+    BATCH_STARTED = "batch_started", "batch started"
+    BATCH_COMPLETED = "batch_completed", "batch completed"
+    INSTANCE_CHANGED = "instance_changed", "instance changed"
+    DECISION = "decision", "decision"
+    CANCEL_REQUESTED = "cancel_requested", "cancel requested"
+    PAUSE_REQUESTED = "pause_requested", "pause requested"
+    PAUSED = "paused", "paused"
+    RESUMED = "resumed", "resumed"
+    FAULT_RULE_ADDED = "fault_rule_added", "fault rule added"
+    FAULT_RULE_REMOVED = "fault_rule_removed", "fault rule removed"
+    IMAGE_PUBLISHED = "image_published", "image published"
+
+
+class Event(models.Model):
+    """The append-only event log: the live feed, the audit trail (B7) and replay's source (B3)."""
+
+    id = models.BigAutoField(primary_key=True)
+    scale_set = models.ForeignKey(
+        ScaleSet, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    operation = models.ForeignKey(
+        UpgradeOperation, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True, help_text="'Platform' or a user.")
+    reason = models.TextField(blank=True, help_text="Why, as the actor said or the rule id.")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["scale_set", "id"]),
+            models.Index(fields=["operation", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.kind}"
+
+
+class FaultKind(models.TextChoices):
+    NEVER_HEALTHY = "never_healthy", "never healthy"
+    HEALTHY_AFTER = "healthy_after", "healthy after N seconds"
+    UNHEALTHY_AFTER = "unhealthy_after", "unhealthy again after N seconds"
+    EXTENSION_FAILS = "extension_fails", "extension provisioning fails"
+    REIMAGE_FAILS = "reimage_fails", "reimage fails"
+    ROLLBACK_FAILS = "rollback_fails", "rollback fails"
+
+
+class FaultRule(models.Model):
+    """B2 rehearsal: make chosen instances of a scale set fail in a chosen way."""
+
+    scale_set = models.ForeignKey(ScaleSet, on_delete=models.CASCADE, related_name="fault_rules")
+    kind = models.CharField(max_length=20, choices=FaultKind.choices)
+    seconds = models.FloatField(null=True, blank=True, help_text="N, for the *_after kinds.")
+    instance_ids = models.JSONField(default=list, blank=True, help_text="e.g. [0, 3]")
+    share = models.FloatField(null=True, blank=True, help_text="0-1: a seeded share of instances.")
+    zone = models.CharField(max_length=5, blank=True)
+    image_version = models.CharField(
+        max_length=64, blank=True, help_text="Only when the instance runs this version."
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["scale_set", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(share__isnull=True)
+                | (models.Q(share__gte=0) & models.Q(share__lte=1)),
+                name="fault_rule_share_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.scale_set}"

@@ -1,0 +1,392 @@
+"""Operator verbs that change a scale set's model: E1 enable/disable, E4 model updates, E5.
+
+Each verb validates first and writes nothing when it refuses (it raises ``ServiceError``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from rollout import events
+from rollout.models import (
+    DiskState,
+    EventKind,
+    Extension,
+    HealthState,
+    Instance,
+    OsDisk,
+    PowerState,
+    ProvisioningState,
+    ScaleSet,
+)
+from rollout.services.errors import Problem, ServiceError, invalid_parameter
+from rollout.services.images import model_image_version
+from rollout.services.placement import create_instances
+from rollout.services.validation import (
+    TARGET_ENABLE,
+    TARGET_IMAGE_ID,
+    TARGET_OFFER,
+    TARGET_PUBLISHER,
+    auto_upgrade_problems,
+)
+
+# Changing these makes instances run an outdated model until they apply it (E5).
+MODEL_FIELDS = frozenset(
+    {
+        "sku_name",
+        "image_sku",
+        "image_version",
+        "gallery_image",
+        "custom_image_id",
+        "custom_data",
+        "admin_username",
+        "enable_automatic_updates",
+        "patch_mode",
+        "health_probe",
+    }
+)
+# Everything a model update may set; the rest of a scale set is fixed at creation.
+UPDATABLE_FIELDS = MODEL_FIELDS | {
+    "image_publisher",
+    "image_offer",
+    "image_kind",
+    "tags",
+    "capacity",
+    "zones",
+    "single_placement_group",
+    "upgrade_mode",
+    "max_batch_instance_percent",
+    "max_unhealthy_instance_percent",
+    "max_unhealthy_upgraded_instance_percent",
+    "pause_time_between_batches",
+    "enable_cross_zone_upgrade",
+    "prioritize_unhealthy_instances",
+    "rollback_failed_instances_on_policy_breach",
+    "max_surge",
+    "enable_automatic_os_upgrade",
+    "disable_automatic_rollback",
+    "use_rolling_upgrade_policy",
+    "os_rolling_upgrade_deferral",
+    "service_fabric_cluster_durability",
+    "service_fabric_stateless",
+}
+
+
+@dataclass
+class ExtensionSpec:
+    """An extension of the model as a request describes it (wire names mapped to fields)."""
+
+    name: str
+    publisher: str
+    extension_type: str
+    type_handler_version: str = "1.0"
+    auto_upgrade_minor_version: bool = True
+    settings: dict[str, Any] = field(default_factory=dict)
+    protected_settings: dict[str, Any] = field(default_factory=dict)
+    provision_after_extensions: list[str] = field(default_factory=list)
+    credential_expires_at: datetime | None = None
+
+    def build(self, scale_set: ScaleSet, position: int) -> Extension:
+        return Extension(
+            scale_set=scale_set,
+            name=self.name,
+            publisher=self.publisher,
+            extension_type=self.extension_type,
+            type_handler_version=self.type_handler_version,
+            auto_upgrade_minor_version=self.auto_upgrade_minor_version,
+            settings=self.settings,
+            protected_settings=self.protected_settings,
+            provision_after_extensions=self.provision_after_extensions,
+            credential_expires_at=self.credential_expires_at,
+            position=position,
+        )
+
+
+def auto_upgrade_refusal(
+    scale_set: ScaleSet, api_version: str | None = None
+) -> ServiceError | None:
+    """Why enabling auto-upgrade would be refused now (E2), or None: a read, for the dashboard."""
+    problems = auto_upgrade_problems(scale_set, list(scale_set.extensions.all()), api_version)
+    return ServiceError.from_problems(problems) if problems else None
+
+
+def enable_auto_upgrade(
+    scale_set: ScaleSet, *, actor: Any = None, reason: str = "", api_version: str | None = None
+) -> ScaleSet:
+    """E1: turn automatic OS upgrade on, if every E2 condition holds (else raise, write nothing)."""
+    return update_scale_set_model(
+        scale_set,
+        {"enable_automatic_os_upgrade": True},
+        actor=actor,
+        reason=reason,
+        api_version=api_version,
+    )
+
+
+def disable_auto_upgrade(
+    scale_set: ScaleSet, *, actor: Any = None, reason: str = "", api_version: str | None = None
+) -> ScaleSet:
+    """E1: turn automatic OS upgrade off; always allowed."""
+    return update_scale_set_model(
+        scale_set,
+        {"enable_automatic_os_upgrade": False},
+        actor=actor,
+        reason=reason,
+        api_version=api_version,
+    )
+
+
+def update_scale_set_model(
+    scale_set: ScaleSet,
+    changes: dict[str, Any],
+    *,
+    extensions: list[ExtensionSpec] | None = None,
+    actor: Any = None,
+    reason: str = "",
+    api_version: str | None = None,
+) -> ScaleSet:
+    """Apply a partial model update under E2 and E4; return the saved scale set.
+
+    1. Lock the row and apply the changes to it in memory.
+    2. Refuse (E4) a publisher or offer change, or a change of image kind.
+    3. If automatic OS upgrade is (or stays) on, check every E2 condition on the result.
+    4. Save; bump ``model_version`` when the VM model changed (E5); resize; record events.
+    """
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise invalid_parameter(
+            f"These properties cannot be updated: {', '.join(sorted(unknown))}."
+        )
+    with transaction.atomic():
+        current = ScaleSet.objects.select_for_update().get(pk=scale_set.pk)
+        before = {name: getattr(current, name) for name in UPDATABLE_FIELDS}
+        _refuse_image_identity_change(current, changes)
+        for name, value in changes.items():
+            setattr(current, name, value)
+        if extensions is not None:
+            new_extensions = [spec.build(current, i) for i, spec in enumerate(extensions)]
+            _refuse_duplicate_extensions(new_extensions)
+        else:
+            new_extensions = list(current.extensions.all())
+        if current.enable_automatic_os_upgrade:
+            problems = auto_upgrade_problems(current, new_extensions, api_version)
+            if problems:
+                raise ServiceError.from_problems(problems)
+        if current.capacity != before["capacity"] or changes.get("image_version"):
+            model_image_version(current)  # refuse a version that does not exist, before writing
+        changed = sorted(
+            name for name in UPDATABLE_FIELDS if getattr(current, name) != before[name]
+        )
+        extensions_changed = extensions is not None and _extension_dicts(new_extensions) != (
+            _extension_dicts(list(current.extensions.all()))
+        )
+        if (MODEL_FIELDS & set(changed)) or extensions_changed:
+            current.model_version += 1
+        now = timezone.now()
+        turned_on = (
+            current.enable_automatic_os_upgrade and not before["enable_automatic_os_upgrade"]
+        )
+        if turned_on and current.auto_upgrade_first_enabled_at is None:
+            current.auto_upgrade_first_enabled_at = now  # T5: the first rollout waits from here
+        current.save()
+        if extensions_changed:
+            current.extensions.all().delete()
+            Extension.objects.bulk_create(new_extensions)
+        if current.capacity != before["capacity"]:
+            _resize(current, before["capacity"])
+        _record_changes(current, before, changed, extensions_changed, actor, reason, now)
+    return current
+
+
+def manual_upgrade_instances(
+    scale_set: ScaleSet, instance_ids: list[int], *, actor: Any = None, reason: str = ""
+) -> list[Instance]:
+    """E5 (``manualupgrade``): bring the chosen instances to the scale set's latest model.
+
+    A pinned image version different from the instance's gets a new OS disk; ``latest`` is
+    resolved at deploy time only, so it does not move an instance to a newer version (M1 does).
+    Extensions are applied again, so renewed credentials heal U9's failed instances.
+    """
+    with transaction.atomic():
+        current = ScaleSet.objects.select_for_update().get(pk=scale_set.pk)
+        instances = list(
+            current.instances.select_related("os_disk").filter(instance_id__in=instance_ids)
+        )
+        missing = sorted(set(instance_ids) - {i.instance_id for i in instances})
+        if missing:
+            raise ServiceError(
+                "InvalidParameter",
+                f"Instance ids {missing} do not exist in {current.name}.",
+                "instanceIds",
+                status=400,
+            )
+        pinned = current.image_version.lower() != "latest"
+        target = model_image_version(current).version if pinned else None
+        extensions = list(current.extensions.all())
+        now = timezone.now()
+        for instance in instances:
+            if target is not None and instance.image_version != target:
+                replace_os_disk(instance, target, now)
+            instance.extension_states = {
+                extension.name: _extension_outcome(extension, now) for extension in extensions
+            }
+            instance.model_version = current.model_version
+            instance.provisioning_state = ProvisioningState.SUCCEEDED
+            instance.power_state = PowerState.RUNNING
+            failed = any(state != "Succeeded" for state in instance.extension_states.values())
+            instance.health_state = HealthState.UNHEALTHY if failed else HealthState.HEALTHY
+        Instance.objects.bulk_update(
+            instances,
+            [
+                "os_disk",
+                "extension_states",
+                "model_version",
+                "provisioning_state",
+                "power_state",
+                "health_state",
+            ],
+        )
+        events.record_one(
+            EventKind.MODEL_UPDATED,
+            scale_set=current,
+            actor=actor,
+            reason=reason or "E5: manual upgrade to the latest model",
+            instance_ids=sorted(i.instance_id for i in instances),
+            model_version=current.model_version,
+        )
+    return instances
+
+
+def replace_os_disk(instance: Instance, image_version: str, at: datetime) -> OsDisk:
+    """Give the instance a new OS disk from ``image_version``, deleting the old one."""
+    old = instance.os_disk
+    if old is not None:
+        old.state = DiskState.DELETED
+        old.deleted_at = at
+        old.save(update_fields=["state", "deleted_at"])
+    number = instance.os_disks.count() + 1
+    disk = OsDisk.objects.create(
+        instance=instance,
+        name=f"{instance.scale_set.name}_{instance.instance_id}_OsDisk_{number}",
+        image_version=image_version,
+        state=DiskState.ATTACHED,
+        created_at=at,
+    )
+    instance.os_disk = disk
+    return disk
+
+
+def _extension_outcome(extension: Extension, now: datetime) -> str:
+    expired = extension.credential_expires_at is not None and extension.credential_expires_at <= now
+    return "Failed" if expired else "Succeeded"
+
+
+def _refuse_image_identity_change(current: ScaleSet, changes: dict[str, Any]) -> None:
+    """E4: publisher and offer are fixed at creation; so is the kind of image."""
+    if "image_kind" in changes and changes["image_kind"] != current.image_kind:
+        raise ServiceError(
+            "OperationNotAllowed",
+            "The Image type for a Virtual Machine Scale Set may not be changed.",
+            TARGET_IMAGE_ID,
+        )
+    for name, target in (("image_publisher", TARGET_PUBLISHER), ("image_offer", TARGET_OFFER)):
+        if name in changes and str(changes[name]).lower() != str(getattr(current, name)).lower():
+            label = "publisher" if name == "image_publisher" else "offer"
+            raise ServiceError(
+                "PropertyChangeNotAllowed",
+                f"Changing property 'imageReference.{label}' is not allowed: the {label} of an "
+                f"existing scale set is fixed ('{getattr(current, name)}'). Create a new scale "
+                "set for another image.",
+                target,
+            )
+
+
+def _refuse_duplicate_extensions(extensions: list[Extension]) -> None:
+    names = Counter(extension.name for extension in extensions)
+    duplicates = sorted(name for name, count in names.items() if count > 1)
+    if duplicates:
+        raise invalid_parameter(
+            f"Extension names must be unique; repeated: {', '.join(duplicates)}.",
+            "properties.virtualMachineProfile.extensionProfile.extensions",
+        )
+
+
+def _extension_dicts(extensions: list[Extension]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": e.name,
+            "publisher": e.publisher,
+            "type": e.extension_type,
+            "version": e.type_handler_version,
+            "settings": e.settings,
+            "protected": e.protected_settings,
+            "after": list(e.provision_after_extensions),
+            "expires": e.credential_expires_at,
+        }
+        for e in extensions
+    ]
+
+
+def _resize(scale_set: ScaleSet, old_capacity: int) -> None:
+    if scale_set.capacity > old_capacity:
+        version = model_image_version(scale_set).version
+        create_instances(scale_set, scale_set.capacity - old_capacity, version)
+        return
+    # Scale in as Azure's default policy does: balance zones, then remove the highest ids.
+    instances = list(scale_set.instances.order_by("instance_id").values_list("id", "zone"))
+    remove: list[int] = []
+    per_zone: dict[str, list[int]] = {}
+    for pk, zone in instances:
+        per_zone.setdefault(zone, []).append(pk)
+    for _ in range(len(instances) - scale_set.capacity):
+        zone = max(per_zone, key=lambda z: (len(per_zone[z]), z))
+        remove.append(per_zone[zone].pop())
+    Instance.objects.filter(pk__in=remove).delete()
+
+
+def _record_changes(
+    scale_set: ScaleSet,
+    before: dict[str, Any],
+    changed: list[str],
+    extensions_changed: bool,
+    actor: Any,
+    reason: str,
+    at: datetime,
+) -> None:
+    rows = []
+    if "enable_automatic_os_upgrade" in changed:
+        kind = EventKind.ENABLED if scale_set.enable_automatic_os_upgrade else EventKind.DISABLED
+        rows.append(events.new_event(kind, scale_set=scale_set, actor=actor, reason=reason, at=at))
+    others = [name for name in changed if name != "enable_automatic_os_upgrade"]
+    if others or extensions_changed:
+        rows.append(
+            events.new_event(
+                EventKind.MODEL_UPDATED,
+                scale_set=scale_set,
+                actor=actor,
+                reason=reason,
+                at=at,
+                fields=others + (["extensions"] if extensions_changed else []),
+                model_version=scale_set.model_version,
+            )
+        )
+    events.record(rows)
+
+
+__all__ = [
+    "TARGET_ENABLE",
+    "ExtensionSpec",
+    "Problem",
+    "auto_upgrade_refusal",
+    "disable_auto_upgrade",
+    "enable_auto_upgrade",
+    "manual_upgrade_instances",
+    "replace_os_disk",
+    "update_scale_set_model",
+]

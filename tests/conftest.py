@@ -1,0 +1,3 @@
+"""Shared test set-up: the suite runs on SQLite by default, on PostgreSQL with DATABASE_URL."""
+
+from __future__ import annotations

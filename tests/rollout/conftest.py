@@ -1,0 +1,124 @@
+"""Fixtures for the Django side: a small world everyone knows (STYLE 2.7).
+
+``web10``: 10 VMs in 3 zones behind a Standard load balancer probe, auto-upgrade eligible.
+``tiny3``: 3 VMs with no health source. ``demo``: the whole demo fleet (seed_demo).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from rollout import demo as demo_fleet
+from rollout.models import (
+    HealthProbe,
+    LoadBalancer,
+    LoadBalancerSku,
+    PlatformImage,
+    PlatformImageVersion,
+    ProbeProtocol,
+    Region,
+    ResourceGroup,
+    ScaleSet,
+    Subscription,
+)
+from rollout.services.placement import create_instances
+
+UBUNTU = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-LTS"}
+OLD_VERSION = "22.04.202610140"
+NEW_VERSION = "22.04.202611110"
+
+
+@pytest.fixture
+def region(db: Any) -> Region:
+    pair = Region.objects.create(
+        name="northeurope", display_name="North Europe", availability_zones=["1", "2", "3"]
+    )
+    return Region.objects.create(
+        name="westeurope",
+        display_name="West Europe",
+        availability_zones=["1", "2", "3"],
+        paired_region=pair,
+    )
+
+
+@pytest.fixture
+def ubuntu(region: Region) -> PlatformImage:
+    image = PlatformImage.objects.create(**UBUNTU, automatic_os_upgrade_supported=True)
+    for version, day in ((OLD_VERSION, 14), (NEW_VERSION, 11)):
+        row = PlatformImageVersion.objects.create(
+            image=image, version=version, published_at=datetime(2026, 10, day, tzinfo=UTC)
+        )
+        row.regions.add(region)
+    return image
+
+
+@pytest.fixture
+def resource_group(db: Any) -> ResourceGroup:
+    subscription = Subscription.objects.create(
+        subscription_id="00000000-0000-0000-0000-000000000001"
+    )
+    return ResourceGroup.objects.create(
+        subscription=subscription, name="rg-test", location="westeurope"
+    )
+
+
+@pytest.fixture
+def probe(resource_group: ResourceGroup, region: Region) -> HealthProbe:
+    balancer = LoadBalancer.objects.create(
+        resource_group=resource_group, name="lb", location=region, sku=LoadBalancerSku.STANDARD
+    )
+    return HealthProbe.objects.create(
+        load_balancer=balancer,
+        name="http",
+        protocol=ProbeProtocol.HTTP,
+        port=80,
+        request_path="/health",
+    )
+
+
+def build_scale_set(
+    resource_group: ResourceGroup,
+    region: Region,
+    name: str,
+    capacity: int,
+    *,
+    zones: list[str] | None = None,
+    version: str = OLD_VERSION,
+    **fields: Any,
+) -> ScaleSet:
+    scale_set = ScaleSet.objects.create(
+        resource_group=resource_group,
+        name=name,
+        location=region,
+        zones=zones if zones is not None else [],
+        capacity=capacity,
+        image_publisher=UBUNTU["publisher"],
+        image_offer=UBUNTU["offer"],
+        image_sku=UBUNTU["sku"],
+        **fields,
+    )
+    create_instances(scale_set, capacity, version)
+    return scale_set
+
+
+@pytest.fixture
+def web10(
+    resource_group: ResourceGroup, region: Region, ubuntu: PlatformImage, probe: HealthProbe
+) -> ScaleSet:
+    return build_scale_set(
+        resource_group, region, "web10", 10, zones=["1", "2", "3"], health_probe=probe
+    )
+
+
+@pytest.fixture
+def tiny3(resource_group: ResourceGroup, region: Region, ubuntu: PlatformImage) -> ScaleSet:
+    return build_scale_set(resource_group, region, "tiny3", 3)
+
+
+@pytest.fixture
+def demo(db: Any) -> dict[str, ScaleSet]:
+    demo_fleet.seed()
+    return {s.name: s for s in ScaleSet.objects.filter(resource_group__name="rollwright-demo")}
