@@ -42,6 +42,7 @@ class InstanceUpgradeState(models.TextChoices):
     PENDING = "pending"
     REIMAGING = "reimaging"
     WAITING_FOR_HEALTH = "waiting_for_health", "waiting for health"
+    ROLLING_BACK = "rolling_back", "rolling back"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     ROLLED_BACK = "rolled_back", "rolled back"
@@ -78,9 +79,10 @@ class UpgradeOperation(models.Model):
     cancel_requested = models.BooleanField(default=False)
     pause_requested = models.BooleanField(default=False)
     is_paused = models.BooleanField(default=False)
-    current_batch_index = models.IntegerField(null=True, blank=True)
     batch_count = models.PositiveIntegerField(default=0)
-    next_batch_not_before = models.DateTimeField(null=True, blank=True)
+    current_batch_index = models.IntegerField(
+        null=True, blank=True, help_text="The open batch (0-based), kept for lists and pages."
+    )
     next_look_at = models.DateTimeField(
         null=True, blank=True, db_index=True, help_text="When the engine wants to look again."
     )
@@ -121,7 +123,7 @@ class UpgradeBatch(models.Model):
         UpgradeOperation, on_delete=models.CASCADE, related_name="batches"
     )
     index = models.PositiveIntegerField()
-    zone = models.CharField(max_length=5, blank=True)
+    zones = models.JSONField(default=list, blank=True)
     update_domain = models.IntegerField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -160,8 +162,9 @@ class InstanceUpgrade(models.Model):
     reimage_started_at = models.DateTimeField(null=True, blank=True)
     reimage_completed_at = models.DateTimeField(null=True, blank=True)
     health_deadline = models.DateTimeField(null=True, blank=True)
+    rollback_started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    failure_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["operation", "batch__index", "instance__instance_id"]
@@ -178,7 +181,6 @@ class InstanceUpgrade(models.Model):
 class EventKind(models.TextChoices):
     ENABLED = "auto_upgrade_enabled", "auto-upgrade enabled"
     DISABLED = "auto_upgrade_disabled", "auto-upgrade disabled"
-    ENABLE_REFUSED = "auto_upgrade_refused", "enabling refused"
     MODEL_UPDATED = "model_updated", "model updated"
     UPGRADE_STARTED = "upgrade_started", "upgrade started"
     UPGRADE_FINISHED = "upgrade_finished", "upgrade finished"
