@@ -115,7 +115,7 @@ def start_os_upgrade(
                 actor=actor if kind == UpgradeKind.MANUAL else (actor or "Platform"),
                 reason=reason,
                 at=now,
-                kind=kind,
+                upgrade_kind=kind,
                 target_image_version=version,
                 policy=operation.policy,
             )
