@@ -83,3 +83,13 @@ __all__ = [
     "provisioning_order",
     "version_sort_key",
 ]
+
+# The ARM API's tokens and async operations (rollout.api).
+from rollout.models.api import (
+    ApiToken,
+    AsyncOperation,
+    AsyncOperationKind,
+    AsyncOperationStatus,
+)
+
+__all__ += ["ApiToken", "AsyncOperation", "AsyncOperationKind", "AsyncOperationStatus"]

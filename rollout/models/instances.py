@@ -15,7 +15,10 @@ class Instance(models.Model):
     fault_domain = models.PositiveSmallIntegerField(default=0)
     update_domain = models.PositiveSmallIntegerField(default=0)
     power_state = models.CharField(
-        max_length=15, choices=PowerState.choices, default=PowerState.RUNNING
+        max_length=15,
+        choices=PowerState.choices,
+        default=PowerState.RUNNING,
+        help_text="Set by an operator (e.g. deallocated); reimages and faults act on top of it.",
     )
     provisioning_state = models.CharField(
         max_length=20, choices=ProvisioningState.choices, default=ProvisioningState.SUCCEEDED
@@ -35,6 +38,18 @@ class Instance(models.Model):
     model_version = models.PositiveIntegerField(
         default=1, help_text="The scale set model_version this instance runs (E5)."
     )
+    # The simulated provider's record of what was done to the VM (orchestrator.behaviour).
+    kept_os_disk = models.ForeignKey(
+        "OsDisk",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="U3: the previous OS disk, kept until the VM is judged healthy.",
+    )
+    reimage_target = models.CharField(max_length=64, blank=True)
+    reimage_started_at = models.DateTimeField(null=True, blank=True)
+    restore_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

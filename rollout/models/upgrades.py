@@ -72,7 +72,13 @@ class UpgradeOperation(models.Model):
     )
     last_action_at = models.DateTimeField()
     started_at = models.DateTimeField()
+    planned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the engine made the batch plan (StartOperation)."
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
+    automatic_rollback = models.BooleanField(
+        default=True, help_text="U4; never for a manual upgrade (M1) or disableAutomaticRollback."
+    )
     policy = models.JSONField(
         default=dict, help_text="The rolling upgrade policy applied (wire names)."
     )
@@ -201,11 +207,12 @@ class Event(models.Model):
     """The append-only event log: the live feed, the audit trail (B7) and replay's source (B3)."""
 
     id = models.BigAutoField(primary_key=True)
+    # The audit trail outlives what it speaks of: deleting a scale set keeps its events.
     scale_set = models.ForeignKey(
-        ScaleSet, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+        ScaleSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
     operation = models.ForeignKey(
-        UpgradeOperation, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+        UpgradeOperation, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
     kind = models.CharField(max_length=30, choices=EventKind.choices)
     created_at = models.DateTimeField()

@@ -19,8 +19,10 @@ from rollout.models import (
     EventKind,
     Extension,
     HealthState,
+    ImageKind,
     Instance,
     OsDisk,
+    PlatformImage,
     PowerState,
     ProvisioningState,
     ScaleSet,
@@ -174,6 +176,7 @@ def update_scale_set_model(
             _refuse_duplicate_extensions(new_extensions)
         else:
             new_extensions = list(current.extensions.all())
+        _refuse_missing_image(current, changes)
         if current.enable_automatic_os_upgrade:
             problems = auto_upgrade_problems(current, new_extensions, api_version)
             if problems:
@@ -307,6 +310,27 @@ def _refuse_image_identity_change(current: ScaleSet, changes: dict[str, Any]) ->
             )
 
 
+def _refuse_missing_image(current: ScaleSet, changes: dict[str, Any]) -> None:
+    """The image reference must keep naming an image that exists."""
+    if current.image_kind == ImageKind.GALLERY and current.gallery_image is None:
+        raise invalid_parameter(
+            "A gallery scale set's imageReference.id must name a Compute Gallery image.",
+            TARGET_IMAGE_ID,
+        )
+    if current.image_kind == ImageKind.PLATFORM and "image_sku" in changes:
+        exists = PlatformImage.objects.filter(
+            publisher__iexact=current.image_publisher,
+            offer__iexact=current.image_offer,
+            sku__iexact=current.image_sku,
+        ).exists()
+        if not exists:
+            raise invalid_parameter(
+                f"The platform image {current.image_publisher}:{current.image_offer}:"
+                f"{current.image_sku} does not exist.",
+                "properties.virtualMachineProfile.storageProfile.imageReference.sku",
+            )
+
+
 def _refuse_duplicate_extensions(extensions: list[Extension]) -> None:
     names = Counter(extension.name for extension in extensions)
     duplicates = sorted(name for name, count in names.items() if count > 1)
@@ -324,6 +348,7 @@ def _extension_dicts(extensions: list[Extension]) -> list[dict[str, Any]]:
             "publisher": e.publisher,
             "type": e.extension_type,
             "version": e.type_handler_version,
+            "minor": e.auto_upgrade_minor_version,
             "settings": e.settings,
             "protected": e.protected_settings,
             "after": list(e.provision_after_extensions),

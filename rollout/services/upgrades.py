@@ -106,6 +106,7 @@ def start_os_upgrade(
                 last_action_at=now,
                 started_at=now,
                 policy=policy.rolling.to_wire(),
+                automatic_rollback=policy.automatic_rollback,
                 next_look_at=now,
             )
             events.record_one(

@@ -1,0 +1,69 @@
+"""B1: the batch plan of an upgrade before it starts, and how long it should take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from orchestrator.health import instance_health
+from orchestrator.model import InstanceView
+from orchestrator.planner import Plan, plan_batches
+from rollout.models import Instance, ScaleSet, StartedBy, UpgradeKind
+from rollout.provider import DatabaseComputeProvider
+from rollout.services.errors import invalid_parameter
+from rollout.services.images import latest_available_version
+from rollout.services.upgrades import policy_for
+from rollout.snapshots import health_source_of
+
+
+@dataclass(frozen=True)
+class Preview:
+    scale_set: ScaleSet
+    target_version: str
+    kind: str
+    plan: Plan
+    instances: dict[str, Instance]
+    expected_duration: timedelta  # in wall time, at the configured time scale
+    nominal_duration: timedelta  # at Azure's pace
+
+
+def preview_upgrade(
+    scale_set: ScaleSet, *, started_by: str = StartedBy.USER, now: datetime | None = None
+) -> Preview:
+    """The plan the engine would make now: same planner, same policy, same health."""
+    now = now or timezone.now()
+    resolved = latest_available_version(scale_set)
+    if resolved is None:
+        raise invalid_parameter(f"The image of {scale_set.name} has no version to upgrade to.")
+    kind = UpgradeKind.AUTOMATIC if started_by == StartedBy.PLATFORM else UpgradeKind.MANUAL
+    policy = policy_for(scale_set, kind)
+    provider = DatabaseComputeProvider(scale_set)
+    observed = provider.observe(list(provider.instances), now)
+    views = [
+        InstanceView(
+            instance_id=key,
+            zone=instance.zone or None,
+            update_domain=instance.update_domain,
+            fault_domain=instance.fault_domain,
+            observed=observed[key],
+        )
+        for key, instance in provider.instances.items()
+    ]
+    source = health_source_of(scale_set)
+    unhealthy = {v.instance_id for v in views if not instance_health(v, source, now).is_healthy}
+    plan = plan_batches(views, policy, resolved.version, unhealthy_ids=unhealthy)
+    behaviour = provider.behaviour
+    per_batch_reimage = timedelta(seconds=behaviour.reimage_seconds)
+    per_batch_health = timedelta(seconds=behaviour.healthy_after_seconds)
+    nominal = plan.expected_duration(per_batch_reimage, per_batch_health, policy)
+    return Preview(
+        scale_set=scale_set,
+        target_version=resolved.version,
+        kind=kind,
+        plan=plan,
+        instances=provider.instances,
+        expected_duration=policy.scaled(nominal),
+        nominal_duration=nominal,
+    )

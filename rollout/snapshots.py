@@ -1,0 +1,125 @@
+"""Rebuilding the engine's ``Snapshot`` of one operation from its rows and the provider."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+
+from orchestrator.model import (
+    Batch,
+    ErrorCode,
+    ErrorInfo,
+    HealthSource,
+    InstanceProgress,
+    InstanceUpgradeState,
+    InstanceView,
+    OperationView,
+    RunningStatus,
+    Snapshot,
+)
+from orchestrator.policy import EffectivePolicy, RollingUpgradePolicy, UpgradeKind
+from rollout.models import InstanceUpgrade, ScaleSet, UpgradeBatch, UpgradeOperation
+from rollout.provider import DatabaseComputeProvider, expired_credentials
+
+
+def health_source_of(scale_set: ScaleSet) -> HealthSource:
+    if scale_set.health_probe_id is not None:
+        return HealthSource.LOAD_BALANCER_PROBE
+    if scale_set.application_health_extension() is not None:
+        return HealthSource.APPLICATION_HEALTH_EXTENSION
+    return HealthSource.NONE
+
+
+def policy_of(operation: UpgradeOperation) -> EffectivePolicy:
+    """The policy stored on the operation at start, at today's time scale."""
+    kind = UpgradeKind(operation.kind)
+    return EffectivePolicy(
+        kind=kind,
+        rolling=RollingUpgradePolicy.from_wire(operation.policy),
+        automatic_rollback=operation.automatic_rollback and kind is UpgradeKind.AUTOMATIC,
+        time_scale=settings.ROLLWRIGHT_TIME_SCALE,
+    )
+
+
+def progress_of(row: InstanceUpgrade, batch_index: dict[int, int]) -> InstanceProgress:
+    return InstanceProgress(
+        upgrade_state=InstanceUpgradeState(row.state),
+        batch_index=batch_index.get(row.batch_id) if row.batch_id is not None else None,
+        reimage_started_at=row.reimage_started_at,
+        health_deadline=row.health_deadline,
+        rollback_started_at=row.rollback_started_at,
+        failure_reason=row.failure_reason or None,
+    )
+
+
+def load_snapshot(
+    operation: UpgradeOperation, provider: DatabaseComputeProvider, now: datetime
+) -> tuple[Snapshot, dict[int, InstanceUpgrade], list[UpgradeBatch]]:
+    """The snapshot, plus the rows it came from (the edge updates those in place)."""
+    batches = list(operation.batches.order_by("index"))
+    batch_index = {batch.pk: batch.index for batch in batches}
+    rows = {row.instance_id: row for row in operation.instance_upgrades.all()}
+    observed = provider.observe(list(provider.instances), now)
+    members = batch_members(rows, provider)
+    views = []
+    for key, instance in provider.instances.items():
+        row = rows.get(instance.pk)
+        views.append(
+            InstanceView(
+                instance_id=key,
+                zone=instance.zone or None,
+                update_domain=instance.update_domain,
+                fault_domain=instance.fault_domain,
+                observed=observed[key],
+                progress=progress_of(row, batch_index) if row is not None else InstanceProgress(),
+            )
+        )
+    error = (
+        ErrorInfo(ErrorCode(operation.error_code), operation.error_message)
+        if operation.error_code in ErrorCode.__members__.values()
+        else None
+    )
+    view = OperationView(
+        kind=UpgradeKind(operation.kind),
+        target_image_version=operation.target_image_version,
+        status=RunningStatus(operation.status),
+        started_at=operation.planned_at,
+        batches=tuple(
+            Batch(
+                index=batch.index,
+                instance_ids=tuple(members.get(batch.pk, ())),
+                zones=tuple(batch.zones),
+                update_domain=batch.update_domain,
+                started_at=batch.started_at,
+                completed_at=batch.completed_at,
+            )
+            for batch in batches
+        ),
+        cancel_requested=operation.cancel_requested,
+        pause_requested=operation.pause_requested,
+        is_paused=operation.is_paused,
+        error=error,
+    )
+    snapshot = Snapshot(
+        policy=policy_of(operation),
+        health_source=health_source_of(operation.scale_set),
+        operation=view,
+        instances=tuple(views),
+        credential_problems=expired_credentials(provider.extensions, now),
+    )
+    return snapshot, rows, batches
+
+
+def batch_members(
+    rows: dict[int, InstanceUpgrade], provider: DatabaseComputeProvider
+) -> dict[int, list[str]]:
+    """Instance ids per batch row, in instance id order (the planner's order)."""
+    key_of = {instance.pk: key for key, instance in provider.instances.items()}
+    members: dict[int, list[str]] = {}
+    for row in rows.values():
+        if row.batch_id is not None and row.instance_id in key_of:
+            members.setdefault(row.batch_id, []).append(key_of[row.instance_id])
+    for ids in members.values():
+        ids.sort(key=int)
+    return members
