@@ -43,6 +43,8 @@ def service_error(error: ServiceError) -> CommandError:
 
 
 def progress_line(operation: UpgradeOperation) -> str:
+    if operation.planned_at is None and operation.status in ACTIVE_STATUSES:
+        return f"{operation.status}: planning the batches"
     done = operation.successful_instance_count + operation.failed_instance_count
     total = done + operation.in_progress_instance_count + operation.pending_instance_count
     batch = (
