@@ -23,6 +23,13 @@ How the admin keeps the rules (STYLE 2.3: services are the only writers, and add
   the append-only event log are view-only; API tokens can be renamed or revoked, not issued.
 """
 
+from django.contrib import admin
+
 from rollout.admin import api, catalog, instances, resources, scale_sets, upgrades
+
+admin.site.site_header = "Rollwright administration"
+admin.site.site_title = "Rollwright admin"
+admin.site.index_title = "Fixtures and records"
+admin.site.site_url = "/"
 
 __all__ = ["api", "catalog", "instances", "resources", "scale_sets", "upgrades"]
