@@ -1,0 +1,179 @@
+"""VirtualMachineScaleSetVM and its instance view (arm-shapes §2, §2a), and the scale set's
+instance view summary (§2b)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any
+
+from rollout.api.serializers.scale_sets import image_reference
+from rollout.models import HealthState, ImageKind, Instance, ScaleSet
+from rollout.wire import arm_time
+
+VM_TYPE = "Microsoft.Compute/virtualMachineScaleSets/virtualMachines"
+POWER_DISPLAY = {
+    "starting": "VM starting",
+    "running": "VM running",
+    "stopping": "VM stopping",
+    "stopped": "VM stopped",
+    "deallocating": "VM deallocating",
+    "deallocated": "VM deallocated",
+    "unknown": "VM status unknown",
+}
+HEALTH_DISPLAY: dict[str, str] = {
+    HealthState.HEALTHY: "The VM is reporting healthy",
+    HealthState.UNHEALTHY: "The VM is reporting unhealthy",
+    HealthState.INITIALIZING: "The VM health is initializing",
+    HealthState.UNKNOWN: "The VM health is unknown",
+}
+
+
+def provisioning_status(state: str, time: str | None = None) -> dict[str, Any]:
+    """``ProvisioningState/succeeded`` and its siblings (lower case, as Azure writes them)."""
+    failed = state.lower() == "failed"
+    status: dict[str, Any] = {
+        "code": f"ProvisioningState/{state.lower()}",
+        "level": "Error" if failed else "Info",
+        "displayStatus": f"Provisioning {state.lower()}",
+    }
+    if time is not None:
+        status["time"] = time
+    return status
+
+
+def power_status(state: str) -> dict[str, Any]:
+    return {
+        "code": f"PowerState/{state}",
+        "level": "Info",
+        "displayStatus": POWER_DISPLAY.get(state, f"VM {state}"),
+    }
+
+
+def has_health_source(scale_set: ScaleSet) -> bool:
+    return scale_set.health_probe_id is not None or any(
+        extension.is_application_health for extension in scale_set.extensions.all()
+    )
+
+
+def vm_id(scale_set: ScaleSet, instance: Instance) -> str:
+    return str(uuid.uuid5(scale_set.unique_id, str(instance.instance_id)))
+
+
+def instance_view_wire(
+    scale_set: ScaleSet, instance: Instance, *, power_state_only: bool = False
+) -> dict[str, Any]:
+    """Statuses, vmHealth (when the set has a health source), domains, extensions, disks."""
+    disk_time = arm_time(instance.os_disk.created_at) if instance.os_disk is not None else None
+    statuses = [power_status(instance.power_state)]
+    if not power_state_only:
+        statuses.insert(0, provisioning_status(instance.provisioning_state, disk_time))
+    view: dict[str, Any] = {
+        "platformUpdateDomain": instance.update_domain,
+        "platformFaultDomain": instance.fault_domain,
+        "computerName": f"{scale_set.computer_name_prefix}{instance.instance_id:06x}",
+        "osName": scale_set.os_type,
+        "statuses": statuses,
+    }
+    if has_health_source(scale_set):
+        health = instance.health_state
+        view["vmHealth"] = {
+            "status": {
+                "code": f"HealthState/{health.lower()}",
+                "level": "Info" if health == HealthState.HEALTHY else "Warning",
+                "displayStatus": HEALTH_DISPLAY.get(health, health),
+            }
+        }
+    view["extensions"] = [
+        {
+            "name": name,
+            "statuses": [provisioning_status(state)],
+        }
+        for name, state in sorted(instance.extension_states.items())
+    ]
+    if instance.os_disk is not None:
+        view["disks"] = [
+            {
+                "name": instance.os_disk.name,
+                "statuses": [provisioning_status("succeeded", disk_time)],
+            }
+        ]
+    return view
+
+
+def vm_image_reference(scale_set: ScaleSet, instance: Instance) -> dict[str, Any]:
+    """The model's reference plus ``exactVersion``, the version on the VM's OS disk."""
+    reference = image_reference(scale_set)
+    if scale_set.image_kind != ImageKind.CUSTOM and instance.image_version:
+        reference["exactVersion"] = instance.image_version
+    return reference
+
+
+def vm_wire(
+    scale_set: ScaleSet,
+    instance: Instance,
+    *,
+    instance_view: bool = False,
+    power_state_only: bool = False,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": f"{scale_set.arm_id}/virtualMachines/{instance.instance_id}",
+        "name": instance.name,
+        "type": VM_TYPE,
+        "location": scale_set.location.name,
+        "instanceId": str(instance.instance_id),
+        "sku": {"name": scale_set.sku_name, "tier": scale_set.sku_tier},
+    }
+    if instance.zone:
+        body["zones"] = [instance.zone]
+    properties: dict[str, Any] = {
+        "latestModelApplied": instance.latest_model_applied,
+        "vmId": vm_id(scale_set, instance),
+        "provisioningState": instance.provisioning_state,
+        "timeCreated": arm_time(instance.created_at),
+        "storageProfile": {
+            "imageReference": vm_image_reference(scale_set, instance),
+            "osDisk": {"name": instance.os_disk.name if instance.os_disk else None},
+        },
+        "osProfile": {
+            "computerName": f"{scale_set.computer_name_prefix}{instance.instance_id:06x}",
+            "adminUsername": scale_set.admin_username,
+        },
+    }
+    if instance_view:
+        properties["instanceView"] = instance_view_wire(
+            scale_set, instance, power_state_only=power_state_only
+        )
+    body["properties"] = properties
+    return body
+
+
+def scale_set_instance_view(scale_set: ScaleSet, instances: list[Instance]) -> dict[str, Any]:
+    """``GET …/instanceView`` of the scale set: counts of each status code."""
+    summary: Counter[str] = Counter()
+    per_extension: dict[str, Counter[str]] = {}
+    for instance in instances:
+        summary[f"ProvisioningState/{instance.provisioning_state.lower()}"] += 1
+        summary[f"PowerState/{instance.power_state}"] += 1
+        for name, state in instance.extension_states.items():
+            per_extension.setdefault(name, Counter())[f"ProvisioningState/{state.lower()}"] += 1
+    return {
+        "virtualMachine": {
+            "statusesSummary": [
+                {"code": code, "count": count} for code, count in sorted(summary.items())
+            ]
+        },
+        "extensions": [
+            {
+                "name": name,
+                "statusesSummary": [
+                    {"code": code, "count": count} for code, count in sorted(counts.items())
+                ],
+            }
+            for name, counts in sorted(per_extension.items())
+        ],
+        "statuses": [
+            provisioning_status(scale_set.provisioning_state, arm_time(scale_set.updated_at))
+        ],
+        "orchestrationServices": [],
+    }

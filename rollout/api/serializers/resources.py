@@ -1,0 +1,161 @@
+"""Resource groups, platform images and Compute Gallery objects in Azure's shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rollout.models import (
+    Gallery,
+    GalleryImage,
+    GalleryImageVersion,
+    PlatformImage,
+    ReplicationState,
+    ResourceGroup,
+)
+from rollout.wire import arm_time, compact
+
+GALLERY_TYPE = "Microsoft.Compute/galleries"
+
+
+def resource_group_wire(group: ResourceGroup) -> dict[str, Any]:
+    return {
+        "id": group.arm_id,
+        "name": group.name,
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": group.location,
+        "tags": group.tags,
+        "properties": {"provisioningState": "Succeeded"},
+    }
+
+
+def image_path(subscription_id: str, location: str, *parts: str) -> str:
+    """Azure writes these ids with capitalised segments (REC-IMG)."""
+    names = ("Publishers", "ArtifactTypes/VMImage/Offers", "Skus", "Versions")
+    path = f"/Subscriptions/{subscription_id}/Providers/Microsoft.Compute/Locations/{location}"
+    for name, part in zip(names, parts, strict=False):
+        path += f"/{name}/{part}"
+    return path
+
+
+def image_resource(subscription_id: str, location: str, *parts: str) -> dict[str, Any]:
+    """A VirtualMachineImageResource: ``{"id", "name", "location"}``."""
+    return {
+        "id": image_path(subscription_id, location, *parts),
+        "name": parts[-1],
+        "location": location,
+    }
+
+
+def automatic_os_upgrade_properties(image: PlatformImage) -> dict[str, Any]:
+    """E3 on the wire."""
+    return {"automaticOSUpgradeSupported": image.automatic_os_upgrade_supported}
+
+
+def sku_resource(subscription_id: str, location: str, image: PlatformImage) -> dict[str, Any]:
+    body = image_resource(subscription_id, location, image.publisher, image.offer, image.sku)
+    body["properties"] = {"automaticOSUpgradeProperties": automatic_os_upgrade_properties(image)}
+    return body
+
+
+def image_version_wire(
+    subscription_id: str, location: str, image: PlatformImage, version: str
+) -> dict[str, Any]:
+    """A VirtualMachineImage (GET …/versions/{version})."""
+    body = image_resource(
+        subscription_id, location, image.publisher, image.offer, image.sku, version
+    )
+    body["properties"] = {
+        "osDiskImage": {"operatingSystem": image.os_type},
+        "dataDiskImages": [],
+        "automaticOSUpgradeProperties": automatic_os_upgrade_properties(image),
+    }
+    return body
+
+
+def gallery_wire(gallery: Gallery, provisioning_state: str = "Succeeded") -> dict[str, Any]:
+    return {
+        "id": gallery.arm_id,
+        "name": gallery.name,
+        "type": GALLERY_TYPE,
+        "location": gallery.location.name,
+        "properties": {
+            "description": gallery.description,
+            "identifier": {
+                "uniqueName": f"{gallery.resource_group.subscription.subscription_id}-"
+                f"{gallery.name.upper()}"
+            },
+            "provisioningState": provisioning_state,
+        },
+    }
+
+
+def gallery_image_wire(
+    image: GalleryImage, provisioning_state: str = "Succeeded"
+) -> dict[str, Any]:
+    return {
+        "id": image.arm_id,
+        "name": image.name,
+        "type": f"{GALLERY_TYPE}/images",
+        "location": image.gallery.location.name,
+        "properties": {
+            "osType": image.os_type,
+            "osState": "Generalized",
+            "identifier": {"publisher": image.publisher, "offer": image.offer, "sku": image.sku},
+            "provisioningState": provisioning_state,
+        },
+    }
+
+
+def _aggregated_state(states: list[str]) -> str:
+    if not states:
+        return "Unknown"
+    if any(state == ReplicationState.FAILED for state in states):
+        return "Failed"
+    if all(state == ReplicationState.COMPLETED for state in states):
+        return "Completed"
+    return "InProgress"
+
+
+def gallery_image_version_wire(
+    version: GalleryImageVersion, provisioning_state: str | None = None
+) -> dict[str, Any]:
+    """With the per-region replication status (T4: a region follows once Completed)."""
+    replicas = list(version.replicas.select_related("region").order_by("region__name"))
+    return {
+        "id": version.arm_id,
+        "name": version.name,
+        "type": f"{GALLERY_TYPE}/images/versions",
+        "location": version.location.name,
+        "properties": {
+            "publishingProfile": compact(
+                {
+                    "targetRegions": [
+                        {
+                            "name": replica.region.name,
+                            "regionalReplicaCount": replica.regional_replica_count,
+                            "excludeFromLatest": replica.exclude_from_latest,
+                            "storageAccountType": "Standard_LRS",
+                        }
+                        for replica in replicas
+                    ],
+                    "excludeFromLatest": version.exclude_from_latest,
+                    "publishedDate": arm_time(version.published_at),
+                    "endOfLifeDate": arm_time(version.end_of_life_at),
+                    "storageAccountType": "Standard_LRS",
+                }
+            ),
+            "provisioningState": provisioning_state or version.provisioning_state,
+            "replicationStatus": {
+                "aggregatedState": _aggregated_state([replica.state for replica in replicas]),
+                "summary": [
+                    {
+                        "region": replica.region.name,
+                        "state": replica.state,
+                        "details": "",
+                        "progress": replica.progress,
+                    }
+                    for replica in replicas
+                ],
+            },
+        },
+    }

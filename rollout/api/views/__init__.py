@@ -1,0 +1,3 @@
+"""ARM views, one module per resource family: parse, call a service, serialise."""
+
+from __future__ import annotations

@@ -1,0 +1,53 @@
+"""Resource groups as azure-mgmt-resource sends them: PUT, GET, HEAD (exists?), DELETE."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+
+from rollout.api import lro
+from rollout.api.bodies import RESOURCE_GROUP
+from rollout.api.dispatch import ApiCall
+from rollout.api.envelope import empty_response, json_response
+from rollout.api.serializers.resources import resource_group_wire
+from rollout.models import AsyncOperationKind, ResourceGroup
+from rollout.services.resource_groups import (
+    create_or_update_resource_group,
+    delete_resource_group,
+    require_resource_group,
+)
+
+
+def _find(call: ApiCall) -> ResourceGroup | None:
+    return (
+        ResourceGroup.objects.select_related("subscription")
+        .filter(
+            subscription__subscription_id__iexact=call.subscription_id,
+            name__iexact=call.args["resource_group"],
+        )
+        .first()
+    )
+
+
+def get_resource_group(call: ApiCall) -> HttpResponse:
+    group = require_resource_group(call.subscription_id, call.args["resource_group"])
+    return json_response(resource_group_wire(group))
+
+
+def head_resource_group(call: ApiCall) -> HttpResponse:
+    return empty_response(204 if _find(call) is not None else 404)
+
+
+def put_resource_group(call: ApiCall) -> HttpResponse:
+    body = call.body(RESOURCE_GROUP)
+    group, created = create_or_update_resource_group(
+        call.subscription_id, call.args["resource_group"], body["location"], body.get("tags")
+    )
+    return json_response(resource_group_wire(group), status=201 if created else 200)
+
+
+def delete_resource_group_view(call: ApiCall) -> HttpResponse:
+    group = require_resource_group(call.subscription_id, call.args["resource_group"])
+    location, resource_id = group.location, group.arm_id
+    delete_resource_group(group)
+    operation = lro.record(call, AsyncOperationKind.DELETE, location, resource_id)
+    return empty_response(202, headers=lro.headers(call, operation, with_location=True))

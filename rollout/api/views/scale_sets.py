@@ -1,0 +1,122 @@
+"""Scale sets: PUT (create or replace), PATCH, GET, DELETE, the two lists, the instance view."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+
+from rollout.api import lro
+from rollout.api.bodies import SCALE_SET, SCALE_SET_UPDATE
+from rollout.api.dispatch import ApiCall
+from rollout.api.envelope import empty_response, json_response
+from rollout.api.paging import page
+from rollout.api.scale_set_input import model_input
+from rollout.api.serializers.instances import scale_set_instance_view
+from rollout.api.serializers.scale_sets import SCALE_SET_RELATED, scale_set_wire
+from rollout.api.views.common import reload, scale_set_of
+from rollout.models import AsyncOperationKind, ScaleSet
+from rollout.services.creation import (
+    create_scale_set,
+    delete_scale_set,
+    find_scale_set,
+    update_scale_set,
+)
+from rollout.services.resource_groups import require_resource_group
+
+
+def get_scale_set(call: ApiCall) -> HttpResponse:
+    return json_response(scale_set_wire(scale_set_of(call)))
+
+
+def put_scale_set(call: ApiCall) -> HttpResponse:
+    """201 ``Creating`` for a new scale set, 200 ``Updating`` for an existing one; both with
+    an ``Azure-AsyncOperation`` the SDK polls before it GETs the result."""
+    body = call.body(SCALE_SET)
+    model = model_input(body)
+    args = call.args
+    existing = find_scale_set(call.subscription_id, args["resource_group"], args["scale_set"])
+    if existing is None:
+        scale_set = create_scale_set(
+            call.subscription_id,
+            args["resource_group"],
+            args["scale_set"],
+            body["location"],
+            model,
+            actor=call.user,
+            api_version=call.api_version,
+        )
+        status, state = 201, "Creating"
+    else:
+        scale_set = update_scale_set(
+            existing,
+            model,
+            location=body["location"],
+            actor=call.user,
+            api_version=call.api_version,
+        )
+        status, state = 200, "Updating"
+    return _accepted_model(call, scale_set, status, state, AsyncOperationKind.CREATE_OR_UPDATE)
+
+
+def patch_scale_set(call: ApiCall) -> HttpResponse:
+    """The SDK accepts only 200 for a PATCH: the body says ``Updating``, the status says done."""
+    body = call.body(SCALE_SET_UPDATE)
+    scale_set = update_scale_set(
+        scale_set_of(call), model_input(body), actor=call.user, api_version=call.api_version
+    )
+    return _accepted_model(call, scale_set, 200, "Updating", AsyncOperationKind.UPDATE)
+
+
+def _accepted_model(
+    call: ApiCall, scale_set: ScaleSet, status: int, state: str, kind: AsyncOperationKind
+) -> HttpResponse:
+    scale_set = reload(scale_set)
+    operation = lro.record(
+        call, kind, scale_set.location.name, scale_set.arm_id, scale_set=scale_set
+    )
+    return json_response(
+        scale_set_wire(scale_set, provisioning_state=state),
+        status=status,
+        headers=lro.headers(call, operation),
+    )
+
+
+def delete_scale_set_view(call: ApiCall) -> HttpResponse:
+    """202 with ``Azure-AsyncOperation`` and ``Location``; 204 when there is nothing to delete."""
+    args = call.args
+    require_resource_group(call.subscription_id, args["resource_group"])
+    scale_set = find_scale_set(call.subscription_id, args["resource_group"], args["scale_set"])
+    if scale_set is None:
+        return empty_response(204)
+    location, resource_id = scale_set.location.name, scale_set.arm_id
+    delete_scale_set(scale_set, actor=call.user)
+    operation = lro.record(call, AsyncOperationKind.DELETE, location, resource_id)
+    return empty_response(202, headers=lro.headers(call, operation, with_location=True))
+
+
+def list_in_resource_group(call: ApiCall) -> HttpResponse:
+    group = require_resource_group(call.subscription_id, call.args["resource_group"])
+    rows = (
+        ScaleSet.objects.filter(resource_group=group)
+        .select_related(*SCALE_SET_RELATED)
+        .prefetch_related("extensions")
+        .order_by("name", "pk")
+    )
+    return json_response(page(call, rows, "scale_sets", scale_set_wire))
+
+
+def list_in_subscription(call: ApiCall) -> HttpResponse:
+    rows = (
+        ScaleSet.objects.filter(
+            resource_group__subscription__subscription_id__iexact=call.subscription_id
+        )
+        .select_related(*SCALE_SET_RELATED)
+        .prefetch_related("extensions")
+        .order_by("resource_group__name", "name", "pk")
+    )
+    return json_response(page(call, rows, "scale_sets", scale_set_wire))
+
+
+def get_instance_view(call: ApiCall) -> HttpResponse:
+    scale_set = scale_set_of(call)
+    instances = list(scale_set.instances.all())
+    return json_response(scale_set_instance_view(scale_set, instances))

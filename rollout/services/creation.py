@@ -1,0 +1,507 @@
+"""Creating, replacing and deleting ARM resources: scale sets, resource groups and the Compute
+Gallery objects a publisher needs to publish an image version.
+
+Like every verb, these validate first and write nothing when they refuse (``ServiceError``).
+References in a request (a region name, an image id, a probe id) are resolved here, so the API,
+the admin and the commands get the same answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rollout import events
+from rollout.models import (
+    EventKind,
+    Extension,
+    GalleryImage,
+    HealthProbe,
+    ImageKind,
+    OsType,
+    PlatformImage,
+    ResourceGroup,
+    ScaleSet,
+    UpgradeMode,
+)
+from rollout.services.errors import (
+    Problem,
+    ServiceError,
+    conflict,
+    invalid_parameter,
+)
+from rollout.services.images import model_image_version
+from rollout.services.placement import create_instances
+from rollout.services.resource_groups import (
+    TARGET_LOCATION,
+    check_name,
+    ensure_subscription,
+    refuse_while_upgrading,
+    resolve_region,
+)
+from rollout.services.scale_sets import (
+    ExtensionSpec,
+    manual_upgrade_instances,
+    update_scale_set_model,
+)
+from rollout.services.validation import (
+    IMAGE,
+    TARGET_EXTENSIONS,
+    TARGET_HEALTH_PROBE,
+    TARGET_IMAGE_ID,
+    auto_upgrade_problems,
+)
+
+MAX_CAPACITY = 1000
+# A single placement group holds at most 100 VMs (arm-shapes §1, singlePlacementGroup).
+SINGLE_PLACEMENT_GROUP_MAX = 100
+TARGET_CAPACITY = "sku.capacity"
+TARGET_ZONES = "zones"
+TARGET_MODE = "properties.upgradePolicy.mode"
+TARGET_SINGLE_PLACEMENT_GROUP = "properties.singlePlacementGroup"
+
+_SEGMENT = r"([^/]+)"
+GALLERY_IMAGE_ID = re.compile(
+    rf"^/subscriptions/{_SEGMENT}/resourceGroups/{_SEGMENT}/providers/Microsoft\.Compute/"
+    rf"galleries/{_SEGMENT}/images/{_SEGMENT}(?:/versions/{_SEGMENT})?/?$",
+    re.IGNORECASE,
+)
+CUSTOM_IMAGE_ID = re.compile(
+    rf"^/subscriptions/{_SEGMENT}/resourceGroups/{_SEGMENT}/providers/{_SEGMENT}/.+$",
+    re.IGNORECASE,
+)
+PROBE_ID = re.compile(
+    rf"^/subscriptions/{_SEGMENT}/resourceGroups/{_SEGMENT}/providers/Microsoft\.Network/"
+    rf"loadBalancers/{_SEGMENT}/probes/{_SEGMENT}/?$",
+    re.IGNORECASE,
+)
+# U9: a SAS URI's expiry ("se=2026-01-31T12:00Z") in an extension's settings.
+SAS_EXPIRY = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z?)?$")
+
+# Fields only a creation sets (model field → wire path); a later PUT may repeat them unchanged.
+CREATE_ONLY_FIELDS = {
+    "platform_fault_domain_count": "properties.platformFaultDomainCount",
+    "computer_name_prefix": "properties.virtualMachineProfile.osProfile.computerNamePrefix",
+    "sku_tier": "sku.tier",
+}
+
+
+@dataclass
+class ModelInput:
+    """A scale set model as a request states it: model field names, references unresolved.
+
+    ``fields`` holds only what the request said. ``image_id`` is ``imageReference.id`` and
+    ``image_id_with`` the publisher/offer/sku/version members wrongly given beside it;
+    ``health_probe_id`` is the probe's ARM id, ``None`` to remove it, absent when unsaid.
+    """
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    image_id: str | None = None
+    health_probe_given: bool = False
+    image_id_with: tuple[str, ...] = ()
+    health_probe_id: str | None = None
+    extensions: list[ExtensionSpec] | None = None
+    windows_configuration_given: bool = False
+
+
+def resolve_health_probe(probe_id: str) -> HealthProbe:
+    """The load balancer probe a ``networkProfile.healthProbe.id`` names."""
+    match = PROBE_ID.match(probe_id)
+    probe = None
+    if match:
+        subscription, group, balancer, name = match.groups()
+        probe = (
+            HealthProbe.objects.select_related("load_balancer")
+            .filter(
+                load_balancer__resource_group__subscription__subscription_id__iexact=subscription,
+                load_balancer__resource_group__name__iexact=group,
+                load_balancer__name__iexact=balancer,
+                name__iexact=name,
+            )
+            .first()
+        )
+    if probe is None:
+        raise invalid_parameter(
+            f"The health probe '{probe_id}' does not exist: give the id of a load balancer "
+            "probe, /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Network/"
+            "loadBalancers/{lb}/probes/{probe}.",
+            TARGET_HEALTH_PROBE,
+        )
+    return probe
+
+
+def resolve_image_id(image_id: str) -> dict[str, Any]:
+    """Model fields for an ``imageReference.id``: a gallery image (maybe pinned) or custom."""
+    match = GALLERY_IMAGE_ID.match(image_id)
+    if match:
+        subscription, group, gallery, image_name, version = match.groups()
+        image = (
+            GalleryImage.objects.select_related("gallery__resource_group__subscription")
+            .filter(
+                gallery__resource_group__subscription__subscription_id__iexact=subscription,
+                gallery__resource_group__name__iexact=group,
+                gallery__name__iexact=gallery,
+                name__iexact=image_name,
+            )
+            .first()
+        )
+        if image is None:
+            raise invalid_parameter(
+                f"The gallery image '{image_id}' does not exist.", TARGET_IMAGE_ID
+            )
+        return {
+            "image_kind": ImageKind.GALLERY,
+            "gallery_image": image,
+            "image_version": version or "latest",
+            "custom_image_id": "",
+        }
+    if not CUSTOM_IMAGE_ID.match(image_id):
+        raise invalid_parameter(
+            f"'{image_id}' is not a resource id: imageReference.id takes the id of a Compute "
+            "Gallery image (…/galleries/{g}/images/{i}[/versions/{v}]) or of a custom image.",
+            TARGET_IMAGE_ID,
+        )
+    return {
+        "image_kind": ImageKind.CUSTOM,
+        "custom_image_id": image_id,
+        "gallery_image": None,
+        "image_version": "latest",
+    }
+
+
+def credential_expiry(settings: Any) -> datetime | None:
+    """U9: the earliest SAS expiry (``se=``) among the URIs in an extension's settings."""
+    found: list[datetime] = []
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+        elif isinstance(value, str) and "se=" in value and "?" in value:
+            for expiry in parse_qs(urlparse(value).query).get("se", []):
+                if SAS_EXPIRY.match(expiry):
+                    found.append(datetime.fromisoformat(expiry.rstrip("Z")).replace(tzinfo=UTC))
+
+    visit(settings)
+    return min(found) if found else None
+
+
+def model_changes(model: ModelInput) -> dict[str, Any]:
+    """The request's fields with its references resolved to rows."""
+    changes = dict(model.fields)
+    if model.image_id is not None and model.image_id_with:
+        other = model.image_id_with[0]
+        raise invalid_parameter(
+            f"The property 'imageReference.id' cannot be used together with property "
+            f"'imageReference.{other}'.",
+            f"{IMAGE}.{other}",
+        )
+    if model.image_id is not None:
+        changes.update(resolve_image_id(model.image_id))
+    if model.health_probe_given:
+        changes["health_probe"] = (
+            resolve_health_probe(model.health_probe_id) if model.health_probe_id else None
+        )
+    return changes
+
+
+def model_problems(
+    candidate: ScaleSet, extensions: Sequence[Extension], before: ScaleSet | None = None
+) -> list[Problem]:
+    """Rules of a scale set model beyond E2 and E4: capacity, placement, zones, Rolling mode."""
+    problems: list[Problem] = []
+    if not 0 <= candidate.capacity <= MAX_CAPACITY:
+        problems.append(
+            Problem(
+                "InvalidParameter",
+                f"sku.capacity must be between 0 and {MAX_CAPACITY}; it is {candidate.capacity}.",
+                TARGET_CAPACITY,
+            )
+        )
+    if candidate.single_placement_group and candidate.capacity > SINGLE_PLACEMENT_GROUP_MAX:
+        problems.append(
+            Problem(
+                "InvalidParameter",
+                f"A scale set in a single placement group holds at most "
+                f"{SINGLE_PLACEMENT_GROUP_MAX} instances ({candidate.capacity} asked): set "
+                "properties.singlePlacementGroup to false.",
+                TARGET_CAPACITY,
+            )
+        )
+    if (
+        before is not None
+        and candidate.single_placement_group
+        and not (before.single_placement_group)
+    ):
+        problems.append(
+            Problem(
+                "PropertyChangeNotAllowed",
+                "singlePlacementGroup can change from true to false only, never back to true.",
+                TARGET_SINGLE_PLACEMENT_GROUP,
+            )
+        )
+    available = set(candidate.location.availability_zones or [])
+    unknown_zones = [zone for zone in candidate.zones if zone not in available]
+    if unknown_zones:
+        problems.append(
+            Problem(
+                "InvalidParameter",
+                f"The zones {unknown_zones} are not available in location "
+                f"'{candidate.location.name}' (available: {sorted(available) or 'none'}).",
+                TARGET_ZONES,
+            )
+        )
+    if len(set(candidate.zones)) != len(candidate.zones):
+        problems.append(Problem("InvalidParameter", "zones lists a zone twice.", TARGET_ZONES))
+    has_extension = any(extension.is_application_health for extension in extensions)
+    if candidate.upgrade_mode == UpgradeMode.ROLLING and not (
+        candidate.health_probe_id is not None or has_extension
+    ):
+        problems.append(
+            Problem(
+                "BadRequest",
+                "Rolling Upgrade mode is not supported for this Virtual Machine Scale Set "
+                "because a health probe or health extension was not provided.",
+                TARGET_MODE,
+            )
+        )
+    return problems
+
+
+def _os_type_of(candidate: ScaleSet, windows_configuration_given: bool) -> str:
+    if candidate.image_kind == ImageKind.GALLERY and candidate.gallery_image is not None:
+        return candidate.gallery_image.os_type
+    if candidate.image_kind == ImageKind.PLATFORM:
+        image = PlatformImage.objects.filter(
+            publisher__iexact=candidate.image_publisher,
+            offer__iexact=candidate.image_offer,
+            sku__iexact=candidate.image_sku,
+        ).first()
+        if image is not None:
+            return image.os_type
+    return OsType.WINDOWS if windows_configuration_given else OsType.LINUX
+
+
+def _refuse(problems: list[Problem]) -> None:
+    if problems:
+        raise ServiceError.from_problems(problems)
+
+
+def _check_platform_reference(candidate: ScaleSet) -> None:
+    if candidate.image_kind != ImageKind.PLATFORM:
+        return
+    missing = [
+        name
+        for name in ("publisher", "offer", "sku")
+        if not getattr(candidate, f"image_{name}").strip()
+    ]
+    if missing:
+        raise invalid_parameter(
+            f"The image reference needs {', '.join(missing)} (or an id).", f"{IMAGE}.{missing[0]}"
+        )
+    known = PlatformImage.objects.filter(
+        publisher__iexact=candidate.image_publisher,
+        offer__iexact=candidate.image_offer,
+        sku__iexact=candidate.image_sku,
+    ).exists()
+    if not known:
+        raise ServiceError(
+            "PlatformImageNotFound",
+            f"The platform image '{candidate.image_publisher}:{candidate.image_offer}:"
+            f"{candidate.image_sku}:{candidate.image_version}' is not available.",
+            IMAGE,
+        )
+
+
+def find_scale_set(subscription_id: str, resource_group: str, name: str) -> ScaleSet | None:
+    return (
+        ScaleSet.objects.select_related(
+            "resource_group__subscription", "location", "health_probe__load_balancer"
+        )
+        .filter(
+            resource_group__subscription__subscription_id__iexact=subscription_id,
+            resource_group__name__iexact=resource_group,
+            name__iexact=name,
+        )
+        .first()
+    )
+
+
+def create_scale_set(
+    subscription_id: str,
+    resource_group_name: str,
+    name: str,
+    location: str,
+    model: ModelInput,
+    *,
+    actor: Any = None,
+    api_version: str | None = None,
+    reason: str = "",
+) -> ScaleSet:
+    """Create a scale set, its extensions and its instances (and its resource group).
+
+    1. Resolve the region, the image reference and the probe; build the model unsaved.
+    2. Refuse what breaks a rule: capacity, placement, zones, Rolling without health, an
+       image that does not resolve, and (when the request enables it) any E2 condition.
+    3. Write the subscription, resource group, scale set, extensions and instances at once.
+    """
+    check_name("virtualMachineScaleSet", name)
+    region = resolve_region(location)
+    changes = model_changes(model)
+    candidate = ScaleSet(name=name, location=region)
+    candidate.computer_name_prefix = re.sub(r"[^A-Za-z0-9]", "", name)[:9] or "vm"
+    for attribute, value in changes.items():
+        setattr(candidate, attribute, value)
+    candidate.os_type = _os_type_of(candidate, model.windows_configuration_given)
+    if "enable_automatic_updates" not in changes and candidate.os_type == OsType.WINDOWS:
+        # Azure: with automatic OS upgrade on, enableAutomaticUpdates defaults to false.
+        candidate.enable_automatic_updates = not candidate.enable_automatic_os_upgrade
+    specs = model.extensions or []
+    extensions = [spec.build(candidate, position) for position, spec in enumerate(specs)]
+    names = [extension.name for extension in extensions]
+    if len(set(names)) != len(names):
+        raise invalid_parameter("Extension names must be unique.", TARGET_EXTENSIONS)
+    if candidate.enable_automatic_os_upgrade:
+        _refuse(auto_upgrade_problems(candidate, extensions, api_version))
+    _check_platform_reference(candidate)
+    _refuse(model_problems(candidate, extensions))
+    image_version = model_image_version(candidate).version
+    try:
+        _write_new_scale_set(
+            candidate, extensions, image_version, subscription_id, resource_group_name
+        )
+    except IntegrityError:  # another request created the same name meanwhile
+        raise conflict(f"The scale set '{name}' is being created by another request.") from None
+    rows = [
+        events.new_event(
+            EventKind.MODEL_UPDATED,
+            scale_set=candidate,
+            actor=actor,
+            reason=reason or "created",
+            fields=sorted(changes),
+            model_version=candidate.model_version,
+        )
+    ]
+    if candidate.enable_automatic_os_upgrade:
+        rows.append(
+            events.new_event(
+                EventKind.ENABLED, scale_set=candidate, actor=actor, reason=reason or "created"
+            )
+        )
+    events.record(rows)
+    return candidate
+
+
+def _write_new_scale_set(
+    candidate: ScaleSet,
+    extensions: list[Extension],
+    image_version: str,
+    subscription_id: str,
+    resource_group_name: str,
+) -> None:
+    with transaction.atomic():
+        subscription = ensure_subscription(subscription_id)
+        group = ResourceGroup.objects.filter(
+            subscription=subscription, name__iexact=resource_group_name
+        ).first()
+        if group is None:
+            check_name("resourceGroup", resource_group_name)
+            group = ResourceGroup.objects.create(
+                subscription=subscription,
+                name=resource_group_name,
+                location=candidate.location.name,
+            )
+        candidate.resource_group = group
+        if candidate.enable_automatic_os_upgrade:
+            candidate.auto_upgrade_first_enabled_at = timezone.now()  # T5
+        candidate.save()
+        for extension in extensions:
+            extension.scale_set = candidate
+        Extension.objects.bulk_create(extensions)
+        names = [extension.name for extension in extensions]
+        create_instances(candidate, candidate.capacity, image_version, extension_names=names)
+
+
+def update_scale_set(
+    scale_set: ScaleSet,
+    model: ModelInput,
+    *,
+    location: str | None = None,
+    actor: Any = None,
+    api_version: str | None = None,
+    reason: str = "",
+) -> ScaleSet:
+    """A PUT on an existing scale set, or a PATCH: change what the request states.
+
+    Fields fixed at creation may be repeated unchanged; E2 and E4 are the model update's.
+    With ``upgradePolicy.mode = Automatic`` a model change reaches every instance at once.
+    """
+    if location is not None and resolve_region(location).pk != scale_set.location_id:
+        raise ServiceError(
+            "PropertyChangeNotAllowed",
+            f"Changing property 'location' is not allowed: the scale set is in "
+            f"'{scale_set.location.name}'.",
+            TARGET_LOCATION,
+        )
+    changes = model_changes(model)
+    for name, target in CREATE_ONLY_FIELDS.items():
+        if name in changes and changes.pop(name) != getattr(scale_set, name):
+            raise ServiceError(
+                "PropertyChangeNotAllowed",
+                f"Changing property '{target.rsplit('.', 1)[-1]}' is not allowed after creation.",
+                target,
+            )
+    candidate = ScaleSet.objects.select_related("location").get(pk=scale_set.pk)
+    same_image = all(
+        str(changes.get(name, getattr(candidate, name))).lower()
+        == str(getattr(candidate, name)).lower()
+        for name in ("image_kind", "image_publisher", "image_offer")
+    )
+    for attribute, value in changes.items():
+        setattr(candidate, attribute, value)
+    if model.extensions is not None:
+        extensions = [spec.build(candidate, i) for i, spec in enumerate(model.extensions)]
+    else:
+        extensions = list(scale_set.extensions.all())
+    _refuse(model_problems(candidate, extensions, before=scale_set))
+    if same_image:  # otherwise E4 refuses it in the model update, with its own words
+        _check_platform_reference(candidate)
+        model_image_version(candidate)
+    before = scale_set.model_version
+    updated = update_scale_set_model(
+        scale_set,
+        changes,
+        extensions=model.extensions,
+        actor=actor,
+        reason=reason,
+        api_version=api_version,
+    )
+    if updated.upgrade_mode == UpgradeMode.AUTOMATIC and updated.model_version != before:
+        outdated = list(
+            updated.instances.exclude(model_version=updated.model_version).values_list(
+                "instance_id", flat=True
+            )
+        )
+        if outdated:
+            manual_upgrade_instances(
+                updated, outdated, actor=actor, reason="upgradePolicy.mode Automatic"
+            )
+    return updated
+
+
+def delete_scale_set(scale_set: ScaleSet, *, actor: Any = None) -> None:
+    """Delete a scale set with its instances; refused while an OS upgrade runs."""
+    with transaction.atomic():
+        rows = ScaleSet.objects.select_for_update().filter(pk=scale_set.pk)
+        refuse_while_upgrading(rows, f"The scale set {scale_set.name}")
+        rows.delete()
