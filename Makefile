@@ -72,7 +72,10 @@ format: $(STAMP)
 bench: $(STAMP)
 	@shopt -s nullglob; set -- bench/*.py; \
 	if [ $$# -eq 0 ]; then echo "No benchmarks in bench/ yet."; fi; \
-	for script in "$$@"; do echo "== $$script"; $(PYTHON) "$$script"; done
+	for script in "$$@"; do \
+		grep -q '__main__' "$$script" || continue; \
+		echo "== $$script"; $(PYTHON) "$$script"; \
+	done
 
 # The browser tests drive Debian's chromium (never a browser downloaded by playwright).
 chromium:

@@ -28,12 +28,18 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 # Rollwright's durations are Azure's (5-minute health wait, 30-60 minute detection delay);
 # the time scale divides them, so 60 plays a minute of rollout in a second.
 ROLLWRIGHT_TIME_SCALE = env_float("ROLLWRIGHT_TIME_SCALE", 1.0, minimum=0.001)
+# T5: roll every newly eligible version within seconds instead of after Azure's delays.
+ROLLWRIGHT_IMMEDIATE_TRIGGERS = env_bool("ROLLWRIGHT_IMMEDIATE_TRIGGERS", False)
 
 REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "memory"))
 
 DATABASES = {
     "default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'rollwright.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Workers step operations many times a second: keep connections instead of reconnecting.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web server read while a worker writes; the timeout rides out short locks.
     DATABASES["default"]["OPTIONS"] = {
@@ -118,7 +124,9 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 reads with a 5 s socket timeout, as long as channels-redis' blocking
+            # receive waits: idle websockets would be dropped every 5 s (channels_redis#422).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
 
