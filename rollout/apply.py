@@ -14,6 +14,7 @@ from orchestrator import actions as a
 from orchestrator.decision import Decision
 from orchestrator.model import InstanceUpgradeState, count_progress
 from rollout import events
+from rollout.bulk import update_rows
 from rollout.models import (
     Event,
     EventKind,
@@ -59,6 +60,8 @@ class Applier:
         self.provider = provider
         self.rows = rows
         self.batches = {batch.index: batch for batch in batches}
+        # Rows reach batches by batch_id: row.batch would cost one query per row.
+        self.batch_by_pk = {batch.pk: batch for batch in batches}
         self.now = now
         self.events: list[Event] = []
         self.changed_rows: dict[int, InstanceUpgrade] = {}
@@ -170,6 +173,7 @@ class Applier:
         self.batches = {batch.index: batch for batch in created}
         if any(batch.pk is None for batch in created):
             self.batches = {b.index: b for b in self.operation.batches.all()}
+        self.batch_by_pk = {batch.pk: batch for batch in self.batches.values()}
         for batch in batches:
             for instance_id in batch.instance_ids:
                 row = self._row(instance_id)
@@ -211,11 +215,12 @@ class Applier:
         if state in TERMINAL:
             row.ended_at = self.now
         instance_id = str(self.provider.instances_by_pk[row.instance_id].instance_id)
+        batch = self.batch_by_pk.get(row.batch_id) if row.batch_id is not None else None
         self._event(
             EventKind.INSTANCE_CHANGED,
             instance=instance_id,
             state=state,
-            batch=row.batch.index if row.batch is not None else None,
+            batch=batch.index if batch is not None else None,
             reason=row.failure_reason or "",
             deadline=row.health_deadline.isoformat() if row.health_deadline else None,
         )
@@ -226,7 +231,7 @@ class Applier:
             (
                 str(self.provider.instances_by_pk[row.instance_id].instance_id)
                 for row in self.rows.values()
-                if row.batch_id == batch.pk or row.batch is batch
+                if row.batch_id == batch.pk
             ),
             key=int,
         )
@@ -249,12 +254,8 @@ class Applier:
                 row.new_os_disk = self.provider.instances_by_pk[row.instance_id].os_disk
         if self.new_rows:
             InstanceUpgrade.objects.bulk_create(self.new_rows)
-        if self.changed_rows:
-            InstanceUpgrade.objects.bulk_update(list(self.changed_rows.values()), INSTANCE_FIELDS)
-        if self.changed_batches:
-            UpgradeBatch.objects.bulk_update(
-                list(self.changed_batches.values()), ["started_at", "completed_at"]
-            )
+        update_rows(list(self.changed_rows.values()), INSTANCE_FIELDS)
+        update_rows(list(self.changed_batches.values()), ["started_at", "completed_at"])
         self.new_rows, self.changed_rows, self.changed_batches = [], {}, {}
 
     def _refresh_counts(self) -> None:

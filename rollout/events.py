@@ -121,9 +121,14 @@ def broadcast(payloads: list[EventPayload]) -> None:
         if payload["scale_set"] is not None:
             by_group.setdefault(group_for(payload["scale_set"]), []).append(payload)
     by_group[FLEET_GROUP] = payloads
+    try:
+        async_to_sync(_send_all)(layer, by_group)
+    except Exception:  # the log is durable; browsers resync from it on reconnect
+        logger.warning("could not broadcast %d events", len(payloads), exc_info=True)
+
+
+async def _send_all(layer: Any, by_group: dict[str, list[EventPayload]]) -> None:
+    """Every group's message in one trip through the event loop (one per group)."""
     for group, items in by_group.items():
         message: EventsMessage = {"type": "rollout.events", "events": items}
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # the log is durable; browsers resync from it on reconnect
-            logger.warning("could not broadcast %d events to %s", len(items), group, exc_info=True)
+        await layer.group_send(group, message)

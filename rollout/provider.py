@@ -24,6 +24,7 @@ from orchestrator.behaviour import BehaviourModel, SimulatedInstance
 from orchestrator.behaviour import FaultKind as EngineFaultKind
 from orchestrator.behaviour import FaultRule as EngineFaultRule
 from orchestrator.model import AppHealthState, Observation
+from rollout.bulk import update_rows
 from rollout.models import (
     DiskState,
     Extension,
@@ -171,10 +172,9 @@ class DatabaseComputeProvider:
             disks = OsDisk.objects.bulk_create([disk for _, disk in self._new_disks])
             for (instance, _), disk in zip(self._new_disks, disks, strict=True):
                 instance.os_disk = disk
-        if self._changed_disks:
-            OsDisk.objects.bulk_update(list(self._changed_disks.values()), ["state", "deleted_at"])
+        update_rows(list(self._changed_disks.values()), ["state", "deleted_at"])
         if self._changed:
-            Instance.objects.bulk_update(
+            update_rows(
                 list(self._changed.values()),
                 [
                     "os_disk",
