@@ -108,9 +108,11 @@ def test_u9_expired_credentials_fail_the_first_batch_and_the_upgrade(web10):
     assert "CustomScript" in operation.error_message
     first = operation.batches.get(index=0)
     assert set(first.instance_upgrades.values_list("state", flat=True)) == {"failed"}
-    assert not InstanceUpgrade.objects.filter(operation=operation, batch__index=1).exclude(
-        state="pending"
-    ).exists()
+    assert (
+        not InstanceUpgrade.objects.filter(operation=operation, batch__index=1)
+        .exclude(state="pending")
+        .exists()
+    )
 
 
 def test_one_active_operation_per_scale_set(web10):
