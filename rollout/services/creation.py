@@ -9,7 +9,6 @@ the admin and the commands get the same answers.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +28,6 @@ from rollout.models import (
     PlatformImage,
     ResourceGroup,
     ScaleSet,
-    UpgradeMode,
 )
 from rollout.services.errors import (
     Problem,
@@ -48,7 +46,6 @@ from rollout.services.resource_groups import (
 )
 from rollout.services.scale_sets import (
     ExtensionSpec,
-    manual_upgrade_instances,
     update_scale_set_model,
 )
 from rollout.services.validation import (
@@ -57,15 +54,8 @@ from rollout.services.validation import (
     TARGET_HEALTH_PROBE,
     TARGET_IMAGE_ID,
     auto_upgrade_problems,
+    model_problems,
 )
-
-MAX_CAPACITY = 1000
-# A single placement group holds at most 100 VMs (arm-shapes §1, singlePlacementGroup).
-SINGLE_PLACEMENT_GROUP_MAX = 100
-TARGET_CAPACITY = "sku.capacity"
-TARGET_ZONES = "zones"
-TARGET_MODE = "properties.upgradePolicy.mode"
-TARGET_SINGLE_PLACEMENT_GROUP = "properties.singlePlacementGroup"
 
 _SEGMENT = r"([^/]+)"
 GALLERY_IMAGE_ID = re.compile(
@@ -213,69 +203,6 @@ def model_changes(model: ModelInput) -> dict[str, Any]:
             resolve_health_probe(model.health_probe_id) if model.health_probe_id else None
         )
     return changes
-
-
-def model_problems(
-    candidate: ScaleSet, extensions: Sequence[Extension], before: ScaleSet | None = None
-) -> list[Problem]:
-    """Rules of a scale set model beyond E2 and E4: capacity, placement, zones, Rolling mode."""
-    problems: list[Problem] = []
-    if not 0 <= candidate.capacity <= MAX_CAPACITY:
-        problems.append(
-            Problem(
-                "InvalidParameter",
-                f"sku.capacity must be between 0 and {MAX_CAPACITY}; it is {candidate.capacity}.",
-                TARGET_CAPACITY,
-            )
-        )
-    if candidate.single_placement_group and candidate.capacity > SINGLE_PLACEMENT_GROUP_MAX:
-        problems.append(
-            Problem(
-                "InvalidParameter",
-                f"A scale set in a single placement group holds at most "
-                f"{SINGLE_PLACEMENT_GROUP_MAX} instances ({candidate.capacity} asked): set "
-                "properties.singlePlacementGroup to false.",
-                TARGET_CAPACITY,
-            )
-        )
-    if (
-        before is not None
-        and candidate.single_placement_group
-        and not (before.single_placement_group)
-    ):
-        problems.append(
-            Problem(
-                "PropertyChangeNotAllowed",
-                "singlePlacementGroup can change from true to false only, never back to true.",
-                TARGET_SINGLE_PLACEMENT_GROUP,
-            )
-        )
-    available = set(candidate.location.availability_zones or [])
-    unknown_zones = [zone for zone in candidate.zones if zone not in available]
-    if unknown_zones:
-        problems.append(
-            Problem(
-                "InvalidParameter",
-                f"The zones {unknown_zones} are not available in location "
-                f"'{candidate.location.name}' (available: {sorted(available) or 'none'}).",
-                TARGET_ZONES,
-            )
-        )
-    if len(set(candidate.zones)) != len(candidate.zones):
-        problems.append(Problem("InvalidParameter", "zones lists a zone twice.", TARGET_ZONES))
-    has_extension = any(extension.is_application_health for extension in extensions)
-    if candidate.upgrade_mode == UpgradeMode.ROLLING and not (
-        candidate.health_probe_id is not None or has_extension
-    ):
-        problems.append(
-            Problem(
-                "BadRequest",
-                "Rolling Upgrade mode is not supported for this Virtual Machine Scale Set "
-                "because a health probe or health extension was not provided.",
-                TARGET_MODE,
-            )
-        )
-    return problems
 
 
 def _os_type_of(candidate: ScaleSet, windows_configuration_given: bool) -> str:
@@ -444,7 +371,8 @@ def update_scale_set(
     """A PUT on an existing scale set, or a PATCH: change what the request states.
 
     Fields fixed at creation may be repeated unchanged; E2 and E4 are the model update's.
-    With ``upgradePolicy.mode = Automatic`` a model change reaches every instance at once.
+    The model update applies the rest: placement and zone rules, E2, E4, and how the upgrade
+    policy mode carries a model change to the instances.
     """
     if location is not None and resolve_region(location).pk != scale_set.location_id:
         raise ServiceError(
@@ -469,16 +397,10 @@ def update_scale_set(
     )
     for attribute, value in changes.items():
         setattr(candidate, attribute, value)
-    if model.extensions is not None:
-        extensions = [spec.build(candidate, i) for i, spec in enumerate(model.extensions)]
-    else:
-        extensions = list(scale_set.extensions.all())
-    _refuse(model_problems(candidate, extensions, before=scale_set))
     if same_image:  # otherwise E4 refuses it in the model update, with its own words
         _check_platform_reference(candidate)
         model_image_version(candidate)
-    before = scale_set.model_version
-    updated = update_scale_set_model(
+    return update_scale_set_model(
         scale_set,
         changes,
         extensions=model.extensions,
@@ -486,17 +408,6 @@ def update_scale_set(
         reason=reason,
         api_version=api_version,
     )
-    if updated.upgrade_mode == UpgradeMode.AUTOMATIC and updated.model_version != before:
-        outdated = list(
-            updated.instances.exclude(model_version=updated.model_version).values_list(
-                "instance_id", flat=True
-            )
-        )
-        if outdated:
-            manual_upgrade_instances(
-                updated, outdated, actor=actor, reason="upgradePolicy.mode Automatic"
-            )
-    return updated
 
 
 def delete_scale_set(scale_set: ScaleSet, *, actor: Any = None) -> None:

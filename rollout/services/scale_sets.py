@@ -26,6 +26,7 @@ from rollout.models import (
     PowerState,
     ProvisioningState,
     ScaleSet,
+    UpgradeMode,
 )
 from rollout.services.errors import Problem, ServiceError, invalid_parameter
 from rollout.services.images import model_image_version
@@ -36,6 +37,7 @@ from rollout.services.validation import (
     TARGET_OFFER,
     TARGET_PUBLISHER,
     auto_upgrade_problems,
+    model_problems,
 )
 
 # Changing these makes instances run an outdated model until they apply it (E5).
@@ -168,6 +170,7 @@ def update_scale_set_model(
     with transaction.atomic():
         current = ScaleSet.objects.select_for_update().get(pk=scale_set.pk)
         before = {name: getattr(current, name) for name in UPDATABLE_FIELDS}
+        before_model = current.model_version
         _refuse_image_identity_change(current, changes)
         for name, value in changes.items():
             setattr(current, name, value)
@@ -177,6 +180,13 @@ def update_scale_set_model(
         else:
             new_extensions = list(current.extensions.all())
         _refuse_missing_image(current, changes)
+        problems = model_problems(
+            current,
+            new_extensions,
+            was_single_placement_group=before["single_placement_group"],
+        )
+        if problems:
+            raise ServiceError.from_problems(problems)
         if current.enable_automatic_os_upgrade:
             problems = auto_upgrade_problems(current, new_extensions, api_version)
             if problems:
@@ -204,6 +214,17 @@ def update_scale_set_model(
         if current.capacity != before["capacity"]:
             _resize(current, before["capacity"])
         _record_changes(current, before, changed, extensions_changed, actor, reason, now)
+        if current.model_version != before_model and current.upgrade_mode == UpgradeMode.AUTOMATIC:
+            # upgradePolicy.mode Automatic: a model change reaches every instance at once.
+            outdated = list(
+                current.instances.exclude(model_version=current.model_version).values_list(
+                    "instance_id", flat=True
+                )
+            )
+            if outdated:
+                manual_upgrade_instances(
+                    current, outdated, actor=actor, reason="upgradePolicy.mode Automatic"
+                )
     return current
 
 

@@ -17,6 +17,7 @@ from rollout.models import (
     PlatformImage,
     ScaleSet,
     ServiceFabricDurability,
+    UpgradeMode,
 )
 from rollout.services.errors import Problem
 
@@ -32,6 +33,13 @@ TARGET_EXTENSIONS = f"{VMP}.extensionProfile.extensions"
 TARGET_AUTO_UPDATES = f"{VMP}.osProfile.windowsConfiguration.enableAutomaticUpdates"
 TARGET_SINGLE_PLACEMENT_GROUP = "properties.singlePlacementGroup"
 TARGET_ENABLE = "properties.upgradePolicy.automaticOSUpgradePolicy.enableAutomaticOSUpgrade"
+
+MAX_CAPACITY = 1000
+# A single placement group holds at most 100 VMs (arm-shapes §1, singlePlacementGroup).
+SINGLE_PLACEMENT_GROUP_MAX = 100
+TARGET_CAPACITY = "sku.capacity"
+TARGET_ZONES = "zones"
+TARGET_MODE = "properties.upgradePolicy.mode"
 
 # E2: the automatic OS upgrade policy exists from this api-version; the Windows rule from the next.
 AUTO_UPGRADE_MIN_API_VERSION = "2018-10-01"
@@ -232,6 +240,67 @@ def _service_fabric_problems(
                 f"The Service Fabric extension '{extension.name}' has typeHandlerVersion "
                 f"{extension.type_handler_version}; automatic OS upgrade needs 1.1 or later.",
                 f"{TARGET_EXTENSIONS}.typeHandlerVersion",
+            )
+        )
+    return problems
+
+
+def model_problems(
+    candidate: ScaleSet,
+    extensions: Sequence[Extension],
+    was_single_placement_group: bool | None = None,
+) -> list[Problem]:
+    """Rules of a scale set model beyond E2 and E4: capacity, placement, zones, Rolling mode."""
+    problems: list[Problem] = []
+    if not 0 <= candidate.capacity <= MAX_CAPACITY:
+        problems.append(
+            Problem(
+                "InvalidParameter",
+                f"sku.capacity must be between 0 and {MAX_CAPACITY}; it is {candidate.capacity}.",
+                TARGET_CAPACITY,
+            )
+        )
+    if candidate.single_placement_group and candidate.capacity > SINGLE_PLACEMENT_GROUP_MAX:
+        problems.append(
+            Problem(
+                "InvalidParameter",
+                f"A scale set in a single placement group holds at most "
+                f"{SINGLE_PLACEMENT_GROUP_MAX} instances ({candidate.capacity} asked): set "
+                "properties.singlePlacementGroup to false.",
+                TARGET_CAPACITY,
+            )
+        )
+    if was_single_placement_group is False and candidate.single_placement_group:
+        problems.append(
+            Problem(
+                "PropertyChangeNotAllowed",
+                "singlePlacementGroup can change from true to false only, never back to true.",
+                TARGET_SINGLE_PLACEMENT_GROUP,
+            )
+        )
+    available = set(candidate.location.availability_zones or [])
+    unknown_zones = [zone for zone in candidate.zones if zone not in available]
+    if unknown_zones:
+        problems.append(
+            Problem(
+                "InvalidParameter",
+                f"The zones {unknown_zones} are not available in location "
+                f"'{candidate.location.name}' (available: {sorted(available) or 'none'}).",
+                TARGET_ZONES,
+            )
+        )
+    if len(set(candidate.zones)) != len(candidate.zones):
+        problems.append(Problem("InvalidParameter", "zones lists a zone twice.", TARGET_ZONES))
+    has_extension = any(extension.is_application_health for extension in extensions)
+    if candidate.upgrade_mode == UpgradeMode.ROLLING and not (
+        candidate.health_probe_id is not None or has_extension
+    ):
+        problems.append(
+            Problem(
+                "BadRequest",
+                "Rolling Upgrade mode is not supported for this Virtual Machine Scale Set "
+                "because a health probe or health extension was not provided.",
+                TARGET_MODE,
             )
         )
     return problems

@@ -380,3 +380,25 @@ def test_capacity_changes_keep_zones_balanced(web10):
     update_scale_set_model(web10, {"capacity": 7})
     assert Counter(web10.instances.values_list("zone", flat=True)) == {"1": 3, "2": 2, "3": 2}
     assert max(web10.instances.values_list("instance_id", flat=True)) < 14
+
+
+def test_e5_automatic_mode_applies_a_model_change_to_every_instance_at_once(web10):
+    update_scale_set_model(web10, {"upgrade_mode": "Automatic"})
+    update_scale_set_model(web10, {"image_version": NEW_VERSION})
+    instances = list(web10.instances.select_related("os_disk", "scale_set"))
+    assert {i.latest_model_applied for i in instances} == {True}
+    assert {i.image_version for i in instances} == {NEW_VERSION}
+
+
+def test_model_updates_refuse_zones_the_region_lacks_and_change_nothing(web10):
+    with pytest.raises(ServiceError) as caught:
+        update_scale_set_model(web10, {"zones": ["1", "2", "3", "4"]})
+    assert caught.value.target == "zones"
+    web10.refresh_from_db()
+    assert web10.zones == ["1", "2", "3"]
+
+
+def test_rolling_mode_needs_a_health_source(tiny3):
+    with pytest.raises(ServiceError) as caught:
+        update_scale_set_model(tiny3, {"upgrade_mode": "Rolling"})
+    assert "Rolling Upgrade mode is not supported" in caught.value.message
