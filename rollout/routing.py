@@ -1,7 +1,7 @@
-"""Websocket routes (the live dashboard adds its consumers here)."""
+"""Websocket routes: the live dashboard's fleet socket and one per scale set page."""
 
 from __future__ import annotations
 
-from typing import Any
+from rollout.dashboard.routing import websocket_urlpatterns
 
-websocket_urlpatterns: list[Any] = []
+__all__ = ["websocket_urlpatterns"]

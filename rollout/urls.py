@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("", include("rollout.api.urls")),
+    path("", include("rollout.dashboard.urls")),
 ]

@@ -22,7 +22,7 @@ if os.environ.get("ROLLWRIGHT_TEST_REDIS_CHANNELS") == "1":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [TEST_REDIS_URL]},
+            "CONFIG": {"hosts": [{"address": TEST_REDIS_URL, "socket_timeout": 30}]},
         }
     }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,152 @@
+"""The README's screenshots, taken from a real run: ``.venv/bin/python bench/screenshots.py``.
+
+1. Seeds the demo fleet on a throw-away database and starts daphne and a Celery worker
+   (``bench/live_stack.py``), time running 30 times faster than Azure's.
+2. Sets a rehearsal going the way an operator would, through the services with a user and a
+   reason: web-10 gets auto-upgrade and a VM that never becomes healthy on the new image (B2),
+   jobs-sas runs into its expired SAS token (U9), sf-silver is cancelled (U10), api-5 and
+   app-100 finish, fleet-1000 rolls.
+3. Photographs, in headless Chromium, the fleet page and the live grid mid-rollout:
+   ``docs/screenshots/fleet.png``, ``live-grid.png`` (web-10, a VM rolled back, a batch
+   waiting for health) and ``live-grid-1000.png`` (fleet-1000 mid-rollout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import live_stack  # the helper next to this file
+
+OUT = live_stack.ROOT / "docs" / "screenshots"
+VIEWPORT = (1440, 1000)
+
+
+def wait_until(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def set_the_scene() -> dict[str, int]:
+    """Upgrades in every state the fleet page can show; returns scale set ids by name."""
+    from django.contrib.auth import get_user_model
+
+    from rollout.models import RunningStatus, ScaleSet, StartedBy, UpgradeOperation
+    from rollout.services import enable_auto_upgrade
+    from rollout.services.fault_rules import add_fault_rule
+    from rollout.services.images import latest_available_version
+    from rollout.services.upgrades import cancel_upgrade, start_os_upgrade
+
+    operator = get_user_model().objects.get(username="operator")
+    sets = {s.name: s for s in ScaleSet.objects.all()}
+    platform = {"started_by": StartedBy.PLATFORM}
+    start_os_upgrade(sets["api-5"], actor="Platform", **platform)
+    start_os_upgrade(sets["jobs-sas"], actor="Platform", **platform)
+    cancelled = start_os_upgrade(sets["sf-silver"], actor=operator, reason="change freeze")
+    web10 = sets["web-10"]
+    enable_auto_upgrade(web10, actor=operator, reason="November patch window")
+    target = latest_available_version(web10)
+    assert target is not None
+    add_fault_rule(
+        web10,
+        kind="never_healthy",
+        instance_ids=[4],
+        image_version=target.version,
+        actor=operator,
+        reason="rehearse U4: a VM the new image breaks",
+    )
+    start_os_upgrade(web10, actor=operator, reason="roll November now", **platform)
+    start_os_upgrade(sets["app-100"], actor=operator, reason="app-100 hotfix image")
+    wait_until(
+        lambda: UpgradeOperation.objects.filter(pk=cancelled.pk, batch_count__gt=0).exists(),
+        30,
+        "sf-silver's plan",
+    )
+    cancel_upgrade(sets["sf-silver"], actor=operator, reason="change freeze: not this week")
+    wait_until(
+        lambda: (
+            UpgradeOperation.objects.filter(
+                scale_set__name__in=["api-5", "jobs-sas", "sf-silver"],
+                status__in=[
+                    RunningStatus.COMPLETED,
+                    RunningStatus.FAULTED,
+                    RunningStatus.CANCELLED,
+                ],
+            ).count()
+            == 3
+        ),
+        120,
+        "api-5, jobs-sas and sf-silver to end",
+    )
+    start_os_upgrade(sets["fleet-1000"], actor="Platform", **platform)
+    return {name: scale_set.pk for name, scale_set in sets.items()}
+
+
+def photograph(stack: live_stack.Stack, ids: dict[str, int]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=live_stack.CHROMIUM, args=live_stack.CHROMIUM_ARGS
+        )
+        page = live_stack.log_in(browser, stack, "operator", VIEWPORT)
+
+        # fleet-1000 early: three batches done, the fourth running, the rest to come.
+        page.set_viewport_size({"width": VIEWPORT[0], "height": 1200})
+        page.goto(f"{stack.url}/scale-sets/{ids['fleet-1000']}/")
+        page.wait_for_selector(
+            '#grid [data-batch="3"][data-batch-state="running"]', timeout=180_000
+        )
+        page.wait_for_selector('#grid [data-batch="3"] [data-state="waiting_for_health"]')
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(OUT / "live-grid-1000.png"))
+        print(f"wrote {OUT / 'live-grid-1000.png'}")
+
+        # web-10: a VM rolled back (U4), a later batch waiting for health (the countdown).
+        page.set_viewport_size({"width": VIEWPORT[0], "height": 1250})
+        page.goto(f"{stack.url}/scale-sets/{ids['web-10']}/")
+        page.wait_for_selector(
+            '#grid [data-instance-id="4"][data-state="rolled_back"]', timeout=120_000
+        )
+        page.wait_for_selector('#grid [data-state="waiting_for_health"]', timeout=60_000)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(OUT / "live-grid.png"))
+        print(f"wrote {OUT / 'live-grid.png'}")
+
+        page.set_viewport_size({"width": VIEWPORT[0], "height": 1100})
+        page.goto(f"{stack.url}/")
+        page.wait_for_selector("#live-status[data-status=live]")
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(OUT / "fleet.png"))
+        print(f"wrote {OUT / 'fleet.png'}")
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--redis-url", default=None, help="default: an idle Redis database")
+    parser.add_argument("--time-scale", type=float, default=30.0)
+    args = parser.parse_args()
+    scratch = live_stack.configure(
+        args.database_url, args.redis_url or live_stack.idle_redis_database(), args.time_scale
+    )
+    try:
+        live_stack.prepare_database()
+        with live_stack.Stack(worker=True) as stack:
+            photograph(stack, set_the_scene())
+    finally:
+        live_stack.remove(scratch)
+
+
+if __name__ == "__main__":
+    main()

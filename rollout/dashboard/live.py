@@ -1,0 +1,283 @@
+"""The scale set page's read model: one snapshot of the grid, its gauges and its log.
+
+The snapshot shows the running upgrade, or else the last one, or else the instances as they
+are. Its ``last_event_id`` is read FIRST: whatever commits afterwards reaches the browser
+through the socket (and re-applying an event the snapshot already shows changes nothing).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from orchestrator.health import unhealthy_share, unhealthy_upgraded_share
+from orchestrator.model import InstanceView
+from orchestrator.policy import HEALTH_WAIT, RollingUpgradePolicy
+from rollout.dashboard.eta import BatchTimes, batch_estimate, expected_ends
+from rollout.dashboard.messages import (
+    CellState,
+    Estimate,
+    FaultRuleView,
+    InstanceCell,
+    ScaleSetSnapshot,
+    Share,
+    Timing,
+)
+from rollout.dashboard.views_of import iso, last_event_id, operation_view
+from rollout.events import EventPayload, as_payload
+from rollout.models import (
+    ACTIVE_STATUSES,
+    Event,
+    EventKind,
+    Instance,
+    InstanceUpgrade,
+    ScaleSet,
+    UpgradeBatch,
+    UpgradeOperation,
+)
+from rollout.provider import DatabaseComputeProvider
+from rollout.services.fault_rules import describe_fault_rule
+from rollout.snapshots import health_source_of, load_snapshot, policy_of
+
+# The log the page opens with: operator actions, batches and decisions, and instance failures.
+RECENT_EVENTS = 150
+RECENT_FAILURES = 50
+FAILURE_STATES = ("failed", "rolling_back", "rolled_back", "rollback_failed")
+
+
+def shown_operation(scale_set: ScaleSet) -> UpgradeOperation | None:
+    """The running upgrade, else the last one (as ``rollingUpgrades/latest`` reports)."""
+    operations = UpgradeOperation.objects.filter(scale_set=scale_set).select_related(
+        "started_by_user"
+    )
+    running = operations.filter(status__in=ACTIVE_STATUSES).first()
+    return running or operations.order_by("-started_at", "-id").first()
+
+
+def scale_set_snapshot(scale_set: ScaleSet, now: datetime | None = None) -> ScaleSetSnapshot:
+    """Everything the live page draws, in one message (see the module docstring)."""
+    cursor = last_event_id(scale_set=scale_set)
+    now = now or timezone.now()
+    scale_set = ScaleSet.objects.select_related("location", "resource_group").get(pk=scale_set.pk)
+    operation = shown_operation(scale_set)
+    # Read before the rows: whatever of this upgrade commits later has a higher id.
+    operation_cursor = last_event_id(operation=operation) if operation is not None else 0
+    provider = DatabaseComputeProvider(scale_set)
+    batches: list[UpgradeBatch] = []
+    rows: dict[int, InstanceUpgrade] = {}
+    if operation is not None:
+        batches = list(operation.batches.order_by("index"))
+        rows = {row.instance_id: row for row in operation.instance_upgrades.all()}
+    index_of = {batch.pk: batch.index for batch in batches}
+    cells = [
+        _cell(key, instance.pk, provider, rows, index_of) for key, instance in _ordered(provider)
+    ]
+    members: dict[int, list[str]] = {}
+    for cell in cells:
+        if cell["batch"] is not None:
+            members.setdefault(cell["batch"], []).append(cell["id"])
+    skipped = sum(cell["state"] == "skipped" for cell in cells)
+    timing = _timing(scale_set, operation, provider, batches)
+    return {
+        "last_event_id": cursor,
+        "operation_cursor": operation_cursor,
+        "server_time": now.isoformat(),
+        "scale_set": {
+            "id": scale_set.pk,
+            "name": scale_set.name,
+            "resource_group": scale_set.resource_group.name,
+            "region": scale_set.location.name,
+            "zones": [str(zone) for zone in scale_set.zones],
+            "capacity": scale_set.capacity,
+            "auto_upgrade": scale_set.enable_automatic_os_upgrade,
+        },
+        "operation": operation_view(operation, skipped) if operation is not None else None,
+        "batches": [
+            {
+                "index": batch.index,
+                "zones": [str(zone) for zone in batch.zones],
+                "update_domain": batch.update_domain,
+                "instances": members.get(batch.index, []),
+                "started_at": iso(batch.started_at),
+                "completed_at": iso(batch.completed_at),
+            }
+            for batch in batches
+        ],
+        "instances": cells,
+        "shares": _shares(scale_set, operation, provider, now),
+        "timing": timing,
+        "estimate": _estimate(operation, batches, timing, now),
+        "fault_rules": fault_rule_views(scale_set),
+        "events": recent_events(scale_set, cursor),
+    }
+
+
+def fault_rule_views(scale_set: ScaleSet) -> list[FaultRuleView]:
+    return [
+        {
+            "id": rule.pk,
+            "kind": rule.kind,
+            "description": describe_fault_rule(rule),
+            "instance_ids": [int(i) for i in rule.instance_ids],
+            "enabled": rule.enabled,
+        }
+        for rule in scale_set.fault_rules.order_by("id")
+    ]
+
+
+def recent_events(scale_set: ScaleSet, up_to: int) -> list[EventPayload]:
+    """The log's opening lines, oldest first: everything but routine instance transitions.
+
+    Only up to the snapshot's cursor: a newer event reaches the browser through the socket.
+    """
+    rows = Event.objects.filter(scale_set=scale_set, pk__lte=up_to)
+    notable = list(rows.exclude(kind=EventKind.INSTANCE_CHANGED).order_by("-id")[:RECENT_EVENTS])
+    failures = list(
+        rows.filter(
+            Q(kind=EventKind.INSTANCE_CHANGED) & Q(data__state__in=FAILURE_STATES)
+        ).order_by("-id")[:RECENT_FAILURES]
+    )
+    merged = sorted({event.id: event for event in notable + failures}.values(), key=_id)
+    return [as_payload(event) for event in merged]
+
+
+def _id(event: Event) -> int:
+    return event.id
+
+
+def _ordered(provider: DatabaseComputeProvider) -> list[tuple[str, Instance]]:
+    return sorted(
+        ((key, instance) for key, instance in provider.instances.items()),
+        key=lambda item: int(item[0]),
+    )
+
+
+def _cell(
+    key: str,
+    instance_pk: int,
+    provider: DatabaseComputeProvider,
+    rows: dict[int, InstanceUpgrade],
+    index_of: dict[int, int],
+) -> InstanceCell:
+    instance = provider.instances[key]
+    row = rows.get(instance_pk)
+    state: CellState = "idle"
+    if row is not None:
+        state = row.state  # type: ignore[assignment]  # InstanceUpgradeState's values
+    return {
+        "id": key,
+        "zone": instance.zone,
+        "update_domain": instance.update_domain,
+        "fault_domain": instance.fault_domain,
+        "state": state,
+        "batch": index_of.get(row.batch_id) if row is not None and row.batch_id else None,
+        "deadline": iso(row.health_deadline) if row is not None else None,
+        "reason": row.failure_reason if row is not None else "",
+        "image_version": instance.image_version,
+    }
+
+
+def _shares(
+    scale_set: ScaleSet,
+    operation: UpgradeOperation | None,
+    provider: DatabaseComputeProvider,
+    now: datetime,
+) -> list[Share]:
+    """U5 and U7 as the engine would measure them now (orchestrator.health)."""
+    if operation is not None:
+        snapshot, _, _ = load_snapshot(operation, provider, now)
+        views: tuple[InstanceView, ...] = snapshot.instances
+        source = snapshot.health_source
+        rolling = snapshot.policy.rolling
+    else:
+        observed = provider.observe(list(provider.instances), now)
+        views = tuple(
+            InstanceView(
+                instance_id=key,
+                zone=instance.zone or None,
+                update_domain=instance.update_domain,
+                fault_domain=instance.fault_domain,
+                observed=observed[key],
+            )
+            for key, instance in provider.instances.items()
+        )
+        source = health_source_of(scale_set)
+        rolling = RollingUpgradePolicy(
+            max_unhealthy_instance_percent=scale_set.max_unhealthy_instance_percent,
+            max_unhealthy_upgraded_instance_percent=scale_set.max_unhealthy_upgraded_instance_percent,
+        )
+    upgraded = unhealthy_upgraded_share(
+        views, source, now, rolling.max_unhealthy_upgraded_instance_percent
+    )
+    overall = unhealthy_share(views, source, now, rolling.max_unhealthy_instance_percent)
+    return [
+        {
+            "rule": "U5",
+            "unhealthy": upgraded.unhealthy,
+            "total": upgraded.total,
+            "allowed_percent": upgraded.allowed_percent,
+        },
+        {
+            "rule": "U7",
+            "unhealthy": overall.unhealthy,
+            "total": overall.total,
+            "allowed_percent": overall.allowed_percent,
+        },
+    ]
+
+
+def _timing(
+    scale_set: ScaleSet,
+    operation: UpgradeOperation | None,
+    provider: DatabaseComputeProvider,
+    batches: list[UpgradeBatch],
+) -> Timing:
+    from django.conf import settings
+
+    scale = float(settings.ROLLWRIGHT_TIME_SCALE)
+    behaviour = provider.behaviour
+    nominal = timedelta(
+        seconds=(behaviour.reimage_seconds + behaviour.healthy_after_seconds) / scale
+    )
+    estimate, observed = batch_estimate(_times(batches), nominal)
+    if operation is not None:
+        policy = policy_of(operation)
+        pause = policy.scaled(policy.rolling.pause_time_between_batches)
+        health_wait = policy.scaled(policy.health_wait)
+    else:
+        pause = scale_set.pause_time_between_batches / scale
+        health_wait = HEALTH_WAIT / scale
+    return {
+        "time_scale": scale,
+        "health_wait_seconds": health_wait.total_seconds(),
+        "batch_seconds": estimate.total_seconds(),
+        "observed_batches": observed,
+        "pause_seconds": pause.total_seconds(),
+    }
+
+
+def _times(batches: list[UpgradeBatch]) -> list[BatchTimes]:
+    return [BatchTimes(batch.index, batch.started_at, batch.completed_at) for batch in batches]
+
+
+def _estimate(
+    operation: UpgradeOperation | None,
+    batches: list[UpgradeBatch],
+    timing: Timing,
+    now: datetime,
+) -> Estimate:
+    if operation is None or operation.status not in ACTIVE_STATUSES:
+        return {"batches": {}, "overall": None}
+    ends, overall = expected_ends(
+        _times(batches),
+        now,
+        timedelta(seconds=timing["batch_seconds"]),
+        timedelta(seconds=timing["pause_seconds"]),
+        paused=operation.is_paused or operation.pause_requested,
+    )
+    return {
+        "batches": {str(index): end.isoformat() for index, end in ends.items()},
+        "overall": iso(overall),
+    }

@@ -1,0 +1,222 @@
+"""Every shape the dashboard sends to a browser, one ``TypedDict`` each (STYLE 2.5).
+
+A websocket message's ``type`` is a ``Literal``. The same snapshots are embedded in the pages
+(``json_script``), so the first paint needs no round trip: the socket then resumes after the
+snapshot's ``last_event_id``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+from rollout.events import EventPayload
+
+# idle: no upgrade has touched the instance yet; the rest are InstanceUpgradeState's values.
+CellState = Literal[
+    "idle",
+    "pending",
+    "reimaging",
+    "waiting_for_health",
+    "rolling_back",
+    "succeeded",
+    "failed",
+    "rolled_back",
+    "rollback_failed",
+    "skipped",
+]
+
+
+class ScaleSetHeader(TypedDict):
+    id: int
+    name: str
+    resource_group: str
+    region: str
+    zones: list[str]
+    capacity: int
+    auto_upgrade: bool
+
+
+class Counts(TypedDict):
+    """Azure's progress and rollbackInfo counts (H1), plus skipped."""
+
+    successful: int
+    failed: int
+    in_progress: int
+    pending: int
+    rolled_back: int
+    rollback_failed: int
+    skipped: int
+
+
+class OperationView(TypedDict):
+    id: int
+    kind: str
+    started_by: str
+    started_by_user: str
+    status: str
+    is_paused: bool
+    pause_requested: bool
+    cancel_requested: bool
+    automatic_rollback: bool
+    target_image_version: str
+    batch_count: int
+    current_batch: int | None
+    started_at: str
+    ended_at: str | None
+    error_code: str
+    error_message: str
+    reasons: list[str]
+    counts: Counts
+
+
+class InstanceCell(TypedDict):
+    id: str
+    zone: str
+    update_domain: int
+    fault_domain: int
+    state: CellState
+    batch: int | None
+    deadline: str | None
+    reason: str
+    image_version: str
+
+
+class BatchView(TypedDict):
+    index: int
+    zones: list[str]
+    update_domain: int | None
+    instances: list[str]
+    started_at: str | None
+    completed_at: str | None
+
+
+class Share(TypedDict):
+    """U5 or U7: how many of how many are unhealthy, against the allowed percentage."""
+
+    rule: Literal["U5", "U7"]
+    unhealthy: int
+    total: int
+    allowed_percent: int
+
+
+class Timing(TypedDict):
+    """What the browser needs to count down (U4) and to estimate (B8), in wall seconds."""
+
+    time_scale: float
+    health_wait_seconds: float
+    batch_seconds: float
+    observed_batches: int
+    pause_seconds: float
+
+
+class Estimate(TypedDict):
+    """B8: the expected end of each batch and of the whole upgrade (ISO times, or None)."""
+
+    batches: dict[str, str]
+    overall: str | None
+
+
+class FaultRuleView(TypedDict):
+    id: int
+    kind: str
+    description: str
+    instance_ids: list[int]
+    enabled: bool
+
+
+class ScaleSetSnapshot(TypedDict):
+    """``last_event_id``: resume after it. ``operation_cursor``: the newest event of the shown
+    upgrade the snapshot includes; its events are totally ordered (the operation row's lock
+    serialises them), so the browser skips any of them at or below it."""
+
+    last_event_id: int
+    operation_cursor: int
+    server_time: str
+    scale_set: ScaleSetHeader
+    operation: OperationView | None
+    batches: list[BatchView]
+    instances: list[InstanceCell]
+    shares: list[Share]
+    timing: Timing
+    estimate: Estimate
+    fault_rules: list[FaultRuleView]
+    events: list[EventPayload]
+
+
+class ImageView(TypedDict):
+    label: str
+    detail: str
+    versions: dict[str, int]
+    latest: str | None
+    up_to_date: bool
+
+
+class FleetOperation(TypedDict):
+    id: int
+    status: str
+    is_paused: bool
+    pause_requested: bool
+    cancel_requested: bool
+    kind: str
+    target_image_version: str
+    batch_count: int
+    current_batch: int | None
+    ended_at: str | None
+    error_code: str
+    error_message: str
+    counts: Counts
+    states: dict[str, CellState]
+    cursor: int  # the newest event of this upgrade that ``states`` include
+
+
+class AttentionItem(TypedDict):
+    scale_set: int
+    name: str
+    severity: Literal["error", "warning", "info"]
+    title: str
+    detail: str
+
+
+class FleetRow(TypedDict):
+    id: int
+    name: str
+    resource_group: str
+    region: str
+    region_name: str
+    zones: list[str]
+    capacity: int
+    image: ImageView
+    auto_upgrade: bool
+    refusal: str | None
+    operation: FleetOperation | None
+    attention: list[AttentionItem]
+
+
+class FleetSnapshot(TypedDict):
+    last_event_id: int
+    server_time: str
+    rows: list[FleetRow]
+
+
+class SnapshotMessage(TypedDict):
+    type: Literal["snapshot"]
+    snapshot: ScaleSetSnapshot
+
+
+class FleetSnapshotMessage(TypedDict):
+    type: Literal["fleet.snapshot"]
+    snapshot: FleetSnapshot
+
+
+class EventsOut(TypedDict):
+    """Events as committed (``catch_up`` false) or read back on resume (true)."""
+
+    type: Literal["events"]
+    events: list[EventPayload]
+    catch_up: bool
+
+
+class ResyncRequest(TypedDict):
+    """From the browser: send me a fresh snapshot (a new upgrade started)."""
+
+    type: Literal["resync"]

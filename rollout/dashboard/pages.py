@@ -1,0 +1,194 @@
+"""The dashboard's pages: fleet, live scale set, preview (B1), history (H1), replay (B3) and
+rehearsal (B2). Each reads a read model and renders; the live parts are drawn by the page's
+ES module from the embedded snapshot and kept current over the websocket."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+
+from orchestrator.wording import describe_duration
+from rollout.dashboard.display import control_messages, progress_of
+from rollout.dashboard.fleet import STATE_FILTERS, attention, fleet_rows, fleet_snapshot
+from rollout.dashboard.forms import FaultRuleForm
+from rollout.dashboard.history import history_rows, replay_data
+from rollout.dashboard.live import scale_set_snapshot
+from rollout.dashboard.permissions import can_operate
+from rollout.models import FaultKind, Region, ScaleSet, UpgradeKind, UpgradeOperation
+from rollout.services import auto_upgrade_refusal
+from rollout.services.errors import ServiceError
+from rollout.services.fault_rules import describe_fault_rule
+from rollout.services.images import latest_available_version
+from rollout.services.preview import preview_upgrade
+from rollout.services.upgrades import active_operation
+
+
+def _scale_set(pk: int) -> ScaleSet:
+    return get_object_or_404(
+        ScaleSet.objects.select_related("location", "resource_group", "health_probe"), pk=pk
+    )
+
+
+@login_required
+def fleet(request: HttpRequest) -> HttpResponse:
+    region = request.GET.get("region", "")
+    state = request.GET.get("state", "")
+    if state not in STATE_FILTERS:
+        state = ""
+    snapshot = fleet_snapshot(region=region, state=state)
+    everything = snapshot["rows"] if not (region or state) else fleet_rows()
+    refusals = control_messages(request, "auto-upgrade")
+    rows = [
+        (
+            row,
+            progress_of(row["operation"]) if row["operation"] else None,
+            refusals.get(row["id"], ""),
+        )
+        for row in snapshot["rows"]
+    ]
+    regions = Region.objects.filter(scale_sets__isnull=False).distinct().order_by("name")
+    return render(
+        request,
+        "dashboard/fleet.html",
+        {
+            "snapshot": snapshot,
+            "rows": rows,
+            "upgrading": sum(1 for _, progress, _ in rows if progress and progress.is_running),
+            "attention": attention(everything),
+            "regions": regions,
+            "states": STATE_FILTERS,
+            "region": region,
+            "state": state,
+            "total": len(everything),
+            "can_operate": can_operate(request.user),
+        },
+    )
+
+
+@login_required
+def fleet_row(request: HttpRequest, pk: int) -> JsonResponse:
+    """One fresh row of the fleet table, fetched by the page after an upgrade starts or ends."""
+    rows = fleet_rows(ids=[pk])
+    if not rows:
+        return JsonResponse({"error": "not found"}, status=404)
+    return JsonResponse(rows[0])
+
+
+@login_required
+def scale_set_live(request: HttpRequest, pk: int) -> HttpResponse:
+    scale_set = _scale_set(pk)
+    snapshot = scale_set_snapshot(scale_set)
+    refusal = None
+    if not scale_set.enable_automatic_os_upgrade:
+        error = auto_upgrade_refusal(scale_set)
+        refusal = error.message if error is not None else None
+    return render(
+        request,
+        "dashboard/scale_set.html",
+        {
+            "scale_set": scale_set,
+            "snapshot": snapshot,
+            "refusal": refusal,
+            "can_operate": can_operate(request.user),
+            "active": active_operation(scale_set) is not None,
+            "refusal_shown": control_messages(request, "auto-upgrade").get(scale_set.pk, ""),
+        },
+    )
+
+
+@login_required
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """B1: the batch plan the engine would make now, and how long it should take."""
+    scale_set = _scale_set(pk)
+    kind = request.GET.get("kind", UpgradeKind.MANUAL)
+    if kind not in UpgradeKind.values:
+        kind = UpgradeKind.MANUAL
+    started_by = "Platform" if kind == UpgradeKind.AUTOMATIC else "User"
+    problem = None
+    plan = None
+    try:
+        plan = preview_upgrade(scale_set, started_by=started_by)
+    except ServiceError as error:
+        problem = error.message
+    template = (
+        "dashboard/_preview.html" if request.GET.get("fragment") else "dashboard/preview.html"
+    )
+    batches = []
+    if plan is not None:
+        instances = plan.instances
+        for batch in plan.plan.batches:
+            batches.append(
+                {
+                    "number": batch.index + 1,
+                    "zones": ", ".join(batch.zones) or "regional",
+                    "update_domain": batch.update_domain,
+                    "instance_ids": batch.instance_ids,
+                    "versions": sorted({instances[i].image_version for i in batch.instance_ids}),
+                }
+            )
+    return render(
+        request,
+        template,
+        {
+            "scale_set": scale_set,
+            "preview": plan,
+            "batches": batches,
+            "problem": problem,
+            "kind": kind,
+            "expected": describe_duration(plan.expected_duration) if plan else "",
+            "nominal": describe_duration(plan.nominal_duration) if plan else "",
+            "automatic_allowed": scale_set.enable_automatic_os_upgrade,
+            "can_operate": can_operate(request.user),
+            "active": active_operation(scale_set) is not None,
+        },
+    )
+
+
+@login_required
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    scale_set = _scale_set(pk)
+    return render(
+        request,
+        "dashboard/history.html",
+        {"scale_set": scale_set, "rows": history_rows(scale_set)},
+    )
+
+
+@login_required
+def replay(request: HttpRequest, pk: int, operation_pk: int) -> HttpResponse:
+    scale_set = _scale_set(pk)
+    operation = get_object_or_404(
+        UpgradeOperation.objects.select_related("scale_set", "started_by_user"),
+        pk=operation_pk,
+        scale_set=scale_set,
+    )
+    return render(
+        request,
+        "dashboard/replay.html",
+        {"scale_set": scale_set, "operation": operation, "replay": replay_data(operation)},
+    )
+
+
+@login_required
+def rehearsal(request: HttpRequest, pk: int) -> HttpResponse:
+    scale_set = _scale_set(pk)
+    target = latest_available_version(scale_set)
+    rules = [
+        {"rule": rule, "description": describe_fault_rule(rule)}
+        for rule in scale_set.fault_rules.select_related("created_by").order_by("id")
+    ]
+    return render(
+        request,
+        "dashboard/rehearsal.html",
+        {
+            "scale_set": scale_set,
+            "rules": rules,
+            "form": FaultRuleForm(initial={"kind": FaultKind.NEVER_HEALTHY}),
+            "kinds": FaultKind.choices,
+            "can_operate": can_operate(request.user),
+            "instance_count": scale_set.instances.count(),
+            "target_version": target.version if target is not None else "",
+            "refusal_shown": control_messages(request, "fault-rule").get(scale_set.pk, ""),
+        },
+    )

@@ -1,0 +1,198 @@
+// The rollout grid: one band per batch, one cell per instance. It is laid out once (one
+// innerHTML), then kept current through a Map from instance id to cell: an update touches
+// only the cells that changed. Every cell carries data-instance-id and data-state, every
+// batch data-batch (hooks for tests and tools); the state reads without colour through the
+// icon (CSS, per data-state), the pattern and the accessible label.
+
+import { STATES, clock, escapeHtml, mmss } from "./format.js";
+
+const COMPACT_ABOVE = 120;
+
+export class Grid {
+  constructor(root, { onHover } = {}) {
+    this.root = root;
+    this.cells = new Map();
+    this.batchEls = new Map();
+    this.waiting = new Set();
+    this.onHover = onHover;
+    this.forceLarge = false;
+    root.addEventListener("mouseover", (event) => this.hover(event));
+    root.addEventListener("focusin", (event) => this.hover(event));
+  }
+
+  /** Draw every batch and cell from the model (on load, and when a new plan arrives). */
+  layout(model) {
+    const groups = groupsOf(model);
+    const compact = !this.forceLarge && model.cells.size > COMPACT_ABOVE;
+    this.root.classList.toggle("grid--compact", compact);
+    const html = [];
+    for (const group of groups) {
+      html.push(
+        `<section class="batch" ${group.attr}="${escapeHtml(group.key)}" aria-label="${escapeHtml(group.label)}">`,
+        `<header class="batch-head"><span class="batch-title">${escapeHtml(group.title)}</span>`,
+        `<span class="batch-count">${group.ids.length} VM${group.ids.length === 1 ? "" : "s"}</span>`,
+        `<span class="batch-place">${escapeHtml(group.place)}</span>`,
+        `<span class="batch-status" data-batch-status></span></header>`,
+        `<ol class="cells">`,
+      );
+      for (const id of group.ids) html.push(cellHtml(model.cells.get(id)));
+      html.push("</ol></section>");
+    }
+    if (!groups.length) html.push('<p class="empty">This scale set has no instances.</p>');
+    this.root.innerHTML = html.join("");
+    this.cells.clear();
+    this.batchEls.clear();
+    this.waiting.clear();
+    for (const el of this.root.querySelectorAll("[data-instance-id]")) {
+      this.cells.set(el.dataset.instanceId, el);
+      if (el.dataset.state === "waiting_for_health") this.waiting.add(el.dataset.instanceId);
+    }
+    for (const el of this.root.querySelectorAll("[data-batch]")) {
+      this.batchEls.set(Number(el.dataset.batch), el);
+    }
+    this.model = model;
+  }
+
+  /** Repaint the cells whose instance changed. */
+  update(ids) {
+    for (const id of ids) {
+      const el = this.cells.get(id);
+      const cell = this.model.cells.get(id);
+      if (!el || !cell) continue;
+      if (el.dataset.state !== cell.state) el.dataset.state = cell.state;
+      const label = labelOf(cell, this.model);
+      el.setAttribute("aria-label", label);
+      el.title = label;
+      if (cell.state === "waiting_for_health") this.waiting.add(id);
+      else if (this.waiting.delete(id)) {
+        el.style.removeProperty("--left");
+        el.querySelector(".cell-timer").textContent = "";
+      }
+      el.classList.toggle("has-fault", this.model.faultTargets.has(Number(id)));
+    }
+  }
+
+  /** Countdowns of the instances waiting for health (U4: 5 minutes), on the server's clock. */
+  tick(now) {
+    const wait = this.model.timing.health_wait_seconds * 1000;
+    const scale = this.model.timing.time_scale;
+    for (const id of this.waiting) {
+      const cell = this.model.cells.get(id);
+      const el = this.cells.get(id);
+      if (!cell || !el || cell.deadline === null) continue;
+      const left = Math.max(0, cell.deadline - now);
+      el.style.setProperty("--left", wait ? String(Math.min(1, left / wait)) : "0");
+      el.querySelector(".cell-timer").textContent = mmss((left / 1000) * scale);
+    }
+  }
+
+  /** Batch bands: done, running, next; and their expected ends (B8). */
+  updateBatches(model, ends) {
+    for (const batch of model.batches) {
+      const el = this.batchEls.get(batch.index);
+      if (!el) continue;
+      let state = "waiting";
+      let text = "";
+      if (batch.completed_at !== null) {
+        state = "done";
+        const took = batch.started_at !== null ? (batch.completed_at - batch.started_at) / 1000 : 0;
+        text = `done ${clock(batch.completed_at - model.clockOffset)} · ${took.toFixed(took < 10 ? 1 : 0)} s`;
+      } else if (batch.started_at !== null) {
+        state = "running";
+        const end = ends.get(batch.index);
+        text = end ? `running · ends ~${clock(end - model.clockOffset)}` : "running";
+      } else {
+        const end = ends.get(batch.index);
+        text = end ? `ends ~${clock(end - model.clockOffset)}` : "";
+      }
+      if (el.dataset.batchState !== state) el.dataset.batchState = state;
+      const status = el.querySelector("[data-batch-status]");
+      if (status.textContent !== text) status.textContent = text;
+    }
+  }
+
+  hover(event) {
+    const el = event.target.closest && event.target.closest("[data-instance-id]");
+    if (!el || !this.onHover) return;
+    const cell = this.model.cells.get(el.dataset.instanceId);
+    if (cell) this.onHover(cell, labelOf(cell, this.model));
+  }
+
+  /** Outline one instance (the "find" box) and tell its details; false when there is none. */
+  find(id) {
+    for (const el of this.root.querySelectorAll(".is-found")) el.classList.remove("is-found");
+    const el = this.cells.get(String(id).trim());
+    if (!el) return false;
+    el.classList.add("is-found");
+    el.scrollIntoView({ block: "nearest", inline: "nearest" });
+    const cell = this.model.cells.get(el.dataset.instanceId);
+    if (cell && this.onHover) this.onHover(cell, labelOf(cell, this.model));
+    return true;
+  }
+}
+
+function cellHtml(cell) {
+  const place = `z${cell.zone || "–"}·ud${cell.update_domain}`;
+  return (
+    `<li class="cell" data-instance-id="${escapeHtml(cell.id)}" data-state="${cell.state}">` +
+    `<span class="cell-id">${escapeHtml(cell.id)}</span><span class="cell-icon" aria-hidden="true"></span>` +
+    `<span class="cell-meta" aria-hidden="true">${place}</span><span class="cell-timer" aria-hidden="true"></span></li>`
+  );
+}
+
+export function labelOf(cell, model) {
+  const state = STATES[cell.state] || { label: cell.state };
+  const zone = cell.zone ? `zone ${cell.zone}` : "regional";
+  let text = `Instance ${cell.id}, ${zone}, update domain ${cell.update_domain}: ${state.label}`;
+  if (cell.state === "waiting_for_health" && cell.deadline !== null) {
+    text += ` (U4: healthy by ${clock(cell.deadline - model.clockOffset)})`;
+  }
+  if (cell.reason) text += `. ${cell.reason}`;
+  if (model.faultTargets.has(Number(cell.id))) text += ". A fault rule targets it (B2).";
+  return text;
+}
+
+/** The bands to draw: the plan's batches, or zones when no plan exists. */
+function groupsOf(model) {
+  const groups = [];
+  const placed = new Set();
+  for (const batch of model.batches) {
+    const zones = batch.zones.length ? `zone ${batch.zones.join(", ")}` : "regional";
+    groups.push({
+      attr: "data-batch",
+      key: String(batch.index),
+      title: `Batch ${batch.index + 1}`,
+      label: `Batch ${batch.index + 1}, ${zones}, update domain ${batch.update_domain}`,
+      place: `${zones} · UD ${batch.update_domain}`,
+      ids: batch.instances,
+    });
+    for (const id of batch.instances) placed.add(id);
+  }
+  const rest = model.order.filter((id) => !placed.has(id));
+  if (!rest.length) return groups;
+  const skipped = rest.filter((id) => model.cells.get(id).state === "skipped");
+  if (skipped.length) {
+    groups.push({ attr: "data-group", key: "skipped", title: "Skipped", label: "Skipped: already on the target (T6)", place: "already on the target (T6)", ids: skipped });
+  }
+  const others = rest.filter((id) => model.cells.get(id).state !== "skipped");
+  if (!others.length) return groups;
+  const heading = model.batches.length ? "Not in this upgrade" : "Zone";
+  const byZone = new Map();
+  for (const id of others) {
+    const zone = model.cells.get(id).zone || "";
+    if (!byZone.has(zone)) byZone.set(zone, []);
+    byZone.get(zone).push(id);
+  }
+  for (const [zone, ids] of [...byZone.entries()].sort()) {
+    const name = zone ? `zone ${zone}` : "regional";
+    groups.push({
+      attr: "data-group",
+      key: `zone-${zone || "none"}`,
+      title: model.batches.length ? heading : zone ? `Zone ${zone}` : "Regional",
+      label: `${heading} ${name}`,
+      place: model.batches.length ? name : `${new Set(ids.map((i) => model.cells.get(i).update_domain)).size} update domain(s)`,
+      ids,
+    });
+  }
+  return groups;
+}

@@ -1,0 +1,275 @@
+// The panels around the grid: status and ETA (B8), progress, legend, U5/U7 gauges, the last
+// decisions with their rule ids, fault rules (B2) and the event log / audit trail (B7).
+
+import {
+  LEGEND_ORDER, STATES, clock, describeEvent, duration, escapeHtml, isActive, isAudit,
+  percent, segmentsOf, splitRule, statusOf,
+} from "./format.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class LiveView {
+  constructor(model, grid, { controls = true } = {}) {
+    this.model = model;
+    this.grid = grid;
+    this.controls = controls;
+    this.logFilter = "key";
+    const filter = $("log-filter");
+    if (filter) {
+      filter.addEventListener("change", () => {
+        this.logFilter = filter.value;
+        this.renderLog();
+      });
+    }
+  }
+
+  /** Repaint after a snapshot or a batch of events (called inside one animation frame). */
+  render(changes, now) {
+    if (changes.layout) this.grid.layout(this.model);
+    else if (changes.all) this.grid.update(this.model.order);
+    else this.grid.update(changes.cells);
+    const estimate = this.model.estimate(now);
+    this.grid.updateBatches(this.model, estimate.ends);
+    this.grid.tick(now);
+    this.renderStatus(estimate, now);
+    this.renderProgress();
+    this.renderGauges();
+    this.renderReasons();
+    this.renderFaults();
+    if (changes.layout || changes.all || changes.log.length) this.renderLog();
+    if (this.controls) this.renderControls();
+  }
+
+  /** Once a second: countdowns and "in 42 s". */
+  tick(now) {
+    this.grid.tick(now);
+    const estimate = this.model.estimate(now);
+    this.grid.updateBatches(this.model, estimate.ends);
+    this.renderStatus(estimate, now);
+  }
+
+  renderStatus(estimate, now) {
+    const { model } = this;
+    const op = model.operation;
+    const line = $("status-line");
+    const facts = $("status-facts");
+    const [hook, words] = statusOf(op);
+    if (!op) {
+      set(line, `<span class="status-badge status-none"><span class="status-icon" aria-hidden="true"></span>No upgrade yet</span><span class="status-text">No OS upgrade has run on this scale set.</span>`);
+      set(facts, "");
+      return;
+    }
+    const kind = op.kind === "automatic" ? "Automatic OS upgrade" : "Manual OS upgrade (M1)";
+    const rollback = op.automatic_rollback ? "automatic rollback after 5 minutes (U4)" : "no automatic rollback";
+    const by = op.started_by === "Platform" ? `by the platform${op.started_by_user ? ` (${escapeHtml(op.started_by_user)})` : ""}` : `by ${escapeHtml(op.started_by_user || "a user")}`;
+    const started = Date.parse(op.started_at) - model.clockOffset;
+    set(line,
+      `<span class="status-badge status-${hook}" data-status="${hook}"><span class="status-icon" aria-hidden="true"></span>${words}</span>` +
+      `<span class="status-text">${kind} to <code>${escapeHtml(op.target_image_version)}</code> · ${rollback}</span>` +
+      `<span class="status-by">started ${clock(started)} ${by}</span>`);
+    const parts = [];
+    if (isActive(op)) {
+      const batchCount = model.batches.length;
+      if (op.current_batch !== null && op.current_batch !== undefined) {
+        const end = estimate.ends.get(op.current_batch);
+        parts.push(fact("Current batch", `${op.current_batch + 1} of ${batchCount}`, end ? `ends ~${clock(end - model.clockOffset)} (in ${duration((end - now) / 1000)})` : ""));
+      } else if (batchCount) {
+        const done = model.batches.filter((b) => b.completed_at !== null).length;
+        parts.push(fact("Batches", `${done} of ${batchCount} done`, op.is_paused ? "paused between batches" : "between batches"));
+      } else {
+        parts.push(fact("Plan", "planning…", ""));
+      }
+      if (estimate.overall) {
+        const source = estimate.estimate.observed ? `from ${estimate.estimate.observed} finished batch${estimate.estimate.observed === 1 ? "" : "es"}` : "from the plan";
+        parts.push(fact("Upgrade ends", `~${clock(estimate.overall - model.clockOffset)}`, `in ${duration((estimate.overall - now) / 1000)}, ${source}`));
+      } else if (op.is_paused || op.pause_requested) {
+        parts.push(fact("Upgrade ends", "—", "no estimate while paused (B5)"));
+      }
+    } else if (op.ended_at) {
+      const took = (Date.parse(op.ended_at) - Date.parse(op.started_at)) / 1000;
+      parts.push(fact("Ended", clock(Date.parse(op.ended_at) - model.clockOffset), `took ${duration(took)}`));
+      parts.push(fact("Batches", `${model.batches.length}`, ""));
+    }
+    if (model.timing.time_scale !== 1) parts.push(fact("Time", `×${model.timing.time_scale}`, "5 minutes of Azure time pass in " + duration(300 / model.timing.time_scale)));
+    set(facts, parts.join(""));
+    const box = $("error-box");
+    if (op.error_code) {
+      set(box, `<strong>${escapeHtml(op.error_code)}</strong> ${escapeHtml(op.error_message)}`);
+      box.hidden = false;
+      box.dataset.severity = op.status === "Faulted" ? "error" : "warning";
+    } else box.hidden = true;
+  }
+
+  renderProgress() {
+    const counts = this.model.counts();
+    const { total, done, segments } = segmentsOf(counts);
+    const bar = $("progress");
+    bar.hidden = !this.model.operation;
+    $("progress-legend").hidden = !this.model.operation;
+    set(bar, segments.map((s) => `<span class="bar bar-${s.state}" style="width:${s.percent.toFixed(3)}%"></span>`).join(""));
+    bar.setAttribute("aria-label", `${done} of ${total} instances done`);
+    const legend = segments.map((s) => `<li><span class="swatch bar-${s.state}" aria-hidden="true"></span>${s.count} ${s.label}</li>`);
+    if (counts.skipped) legend.push(`<li><span class="swatch bar-skipped" aria-hidden="true"></span>${counts.skipped} skipped (T6)</li>`);
+    set($("progress-legend"), `<li class="done"><strong>${done}</strong> of ${total} done</li>` + legend.join(""));
+    const byState = {};
+    for (const cell of this.model.cells.values()) byState[cell.state] = (byState[cell.state] || 0) + 1;
+    set($("legend"), LEGEND_ORDER.filter((s) => byState[s]).map((s) => (
+      `<li data-state="${s}"><span class="legend-icon" aria-hidden="true"></span>${STATES[s].label} <span class="n">${byState[s]}</span></li>`
+    )).join(""));
+  }
+
+  renderGauges() {
+    const u5 = this.model.liveU5();
+    const u7 = this.model.shares.U7;
+    set($("gauges"), [
+      gauge(u5, "U5", "Upgraded instances unhealthy", "Above the limit the upgrade stops (checked after each batch)."),
+      gauge(u7, "U7", "Scale set unhealthy", u7 && u7.at
+        ? `As the engine measured it before the last batch, ${clock(u7.at - this.model.clockOffset)}; above the limit the upgrade stops.`
+        : "Now. The engine checks it before each batch; above the limit the upgrade stops."),
+    ].join(""));
+  }
+
+  renderReasons() {
+    // Newest first; reasons that differ only in their numbers ("instance 92 is healthy",
+    // "instance 767 is healthy") are told once, with how many more there were.
+    const groups = [];
+    const byShape = new Map();
+    for (const decision of [...this.model.decisions].reverse()) {
+      for (const reason of decision.reasons) {
+        const shape = reason.replace(/\d+/g, "#");
+        const group = byShape.get(shape);
+        if (group) group.more += 1;
+        else {
+          const entry = { reason, more: 0 };
+          byShape.set(shape, entry);
+          groups.push(entry);
+        }
+      }
+    }
+    // The rules that decide (U1, U2, U5, U7, B5...) before the per-instance routine (U3, U4).
+    groups.sort((a, b) => Number(isRoutine(a.reason)) - Number(isRoutine(b.reason)));
+    const items = groups.slice(0, 6).map(({ reason, more }) => {
+      const [rule, text] = splitRule(reason);
+      return `<li>${rule ? `<span class="rule" data-rule="${rule}">${rule}</span>` : ""}<span class="reason-text">${escapeHtml(text)}${more ? `<span class="reason-more">+${more} like it</span>` : ""}</span></li>`;
+    });
+    set($("reasons"), items.length ? items.join("") : '<li class="muted">No decision yet.</li>');
+  }
+
+  renderFaults() {
+    const card = $("fault-card");
+    if (!card) return;
+    const rules = this.model.faultRules;
+    card.hidden = !rules.length;
+    set($("fault-list"), rules.map((r) => `<li><span class="fault-icon" aria-hidden="true"></span>${escapeHtml(r.description)}</li>`).join(""));
+  }
+
+  renderLog() {
+    const list = $("log");
+    if (!list) return;
+    const wanted = this.model.log.filter((e) => keep(e, this.logFilter));
+    const rows = wanted.slice(-200).reverse().map((event) => logItem(event, this.model, this.logFilter));
+    set(list, rows.length ? rows.join("") : '<li class="muted">Nothing yet.</li>');
+  }
+
+  renderControls() {
+    const op = this.model.operation;
+    const active = isActive(op);
+    const start = $("start-button");
+    if (start) start.hidden = active;
+    for (const form of document.querySelectorAll("[data-op-control]")) {
+      const control = form.dataset.opControl;
+      let visible = false;
+      if (active && control === "pause") visible = !op.pause_requested && !op.cancel_requested;
+      if (active && control === "resume") visible = op.pause_requested && !op.cancel_requested;
+      if (active && control === "cancel") visible = !op.cancel_requested;
+      form.hidden = !visible;
+    }
+    const automatic = document.querySelector("input[name=kind][value=automatic]");
+    if (automatic && this.model.scaleSet) {
+      automatic.disabled = !this.model.scaleSet.auto_upgrade;
+      if (automatic.disabled && automatic.checked) document.querySelector("input[name=kind][value=manual]").checked = true;
+      document.querySelector("[data-needs-auto]").hidden = this.model.scaleSet.auto_upgrade;
+    }
+    const toggle = document.querySelector(".toggle .switch");
+    if (toggle && this.model.scaleSet) {
+      const on = this.model.scaleSet.auto_upgrade;
+      if (toggle.getAttribute("aria-checked") !== String(on)) {
+        toggle.setAttribute("aria-checked", String(on));
+        toggle.querySelector(".switch-text").textContent = on ? "On" : "Off";
+        toggle.form.elements.enable.value = on ? "off" : "on";
+      }
+    }
+  }
+}
+
+function set(el, html) {
+  if (el && el.innerHTML !== html) el.innerHTML = html;
+}
+
+function fact(label, value, note) {
+  return `<div class="fact"><span class="fact-label">${label}</span><span class="fact-value">${value}</span>${note ? `<span class="fact-note">${note}</span>` : ""}</div>`;
+}
+
+function gauge(share, rule, title, note) {
+  if (!share) return "";
+  const value = share.total ? (100 * share.unhealthy) / share.total : 0;
+  const limit = share.allowed_percent;
+  const scaleMax = Math.min(100, Math.max(limit * 2.5, value * 1.15, 10));
+  const over = share.unhealthy * 100 > limit * share.total;
+  const near = !over && value >= limit * 0.75 && share.unhealthy > 0;
+  const level = over ? "over" : near ? "near" : "ok";
+  const words = over ? "over the limit" : near ? "close to the limit" : "within the limit";
+  return (
+    `<div class="gauge" data-rule="${rule}" data-level="${level}">` +
+    `<div class="gauge-head"><span class="rule" data-rule="${rule}">${rule}</span><span class="gauge-title">${title}</span></div>` +
+    `<div class="gauge-figures"><strong>${percent(share.unhealthy, share.total)}</strong> <span>${share.unhealthy} of ${share.total}</span> <span class="gauge-words">${words} (${limit}%)</span></div>` +
+    `<div class="gauge-track" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${value.toFixed(1)}" aria-label="${rule}: ${percent(share.unhealthy, share.total)} unhealthy, limit ${limit}%">` +
+    `<span class="gauge-fill" style="width:${Math.min(100, (100 * value) / scaleMax).toFixed(2)}%"></span>` +
+    `<span class="gauge-limit" style="left:${((100 * limit) / scaleMax).toFixed(2)}%"><span>${limit}%</span></span></div>` +
+    `<p class="gauge-note">${note}</p></div>`
+  );
+}
+
+// Milestones: what an operator scans the log for; routine per-instance reasons (U3, U4
+// "healthy", "reimaged") stay in the grid and under "All events".
+const ROUTINE_RULES = new Set(["U3", "U4"]);
+
+function isRoutine(reason) {
+  return ROUTINE_RULES.has(splitRule(reason)[0]) && !/not healthy|rolled back|restor/.test(reason);
+}
+
+function keep(event, filter) {
+  if (filter === "all") return true;
+  if (filter === "key") {
+    if (event.kind !== "decision") return true;
+    if (event.data.plan) return true;
+    return (event.data.reasons || []).some((r) => !isRoutine(r));
+  }
+  if (filter === "audit") return isAudit(event);
+  if (filter === "decision") return event.kind === "decision" || event.kind === "upgrade_finished";
+  if (filter === "instance") return event.kind === "instance_changed";
+  return true;
+}
+
+function logItem(event, model, filter) {
+  const audit = isAudit(event);
+  const at = Date.parse(event.created_at) - model.clockOffset;
+  let body = escapeHtml(describeEvent(event));
+  if (event.kind === "decision" && event.data.reasons) {
+    const reasons = filter === "key" ? event.data.reasons.filter((r) => !isRoutine(r)) : event.data.reasons;
+    body = reasons.map((r) => {
+      const [rule, text] = splitRule(r);
+      return `<span class="log-reason">${rule ? `<span class="rule" data-rule="${rule}">${rule}</span>` : ""}${escapeHtml(text)}</span>`;
+    }).join("");
+  }
+  if (event.kind === "instance_changed" && event.data.reason) body += `<span class="log-detail">${escapeHtml(event.data.reason)}</span>`;
+  if (event.kind === "upgrade_finished" && event.data.error_message) body += `<span class="log-detail">${escapeHtml(event.data.error_message)}</span>`;
+  const who = audit || event.actor !== "Platform"
+    ? `<span class="log-actor">${escapeHtml(event.actor || "Platform")}</span>${event.reason ? ` <q class="log-why">${escapeHtml(event.reason)}</q>` : ""}`
+    : "";
+  return (
+    `<li class="log-item${audit ? " is-audit" : ""}" data-kind="${event.kind}" data-event-id="${event.id}">` +
+    `<time datetime="${escapeHtml(event.created_at)}">${clock(at)}</time><span class="log-icon" aria-hidden="true"></span>` +
+    `<div class="log-body">${body}${who ? `<div class="log-who">${who}</div>` : ""}</div></li>`
+  );
+}

@@ -1,0 +1,257 @@
+// The live page's state, built from a snapshot and kept current by events (the same events
+// replay plays back). `apply` returns what changed, so the view repaints only that.
+//
+// Duplicates are expected (a resume sends a few events again) and harmless:
+// - an upgrade's own events are totally ordered by id (its row lock serialises them) and
+//   arrive in that order, so one applied at or below `opCursor` is already in the state;
+// - the scale set's other events (auto-upgrade, fault rules) are plain assignments;
+// - the log keeps a set of the ids it has shown.
+
+import { FAILURES, countStates, shareIn } from "./format.js";
+import { batchEstimate, expectedEnds } from "./eta.js";
+
+const LOG_LIMIT = 400;
+
+const ms = (iso) => (iso ? Date.parse(iso) : null);
+
+export class LiveModel {
+  constructor() {
+    this.cells = new Map();
+    this.order = [];
+    this.batches = [];
+    this.operation = null;
+    this.scaleSet = null;
+    this.faultRules = [];
+    this.faultTargets = new Set();
+    this.log = [];
+    this.seen = new Set();
+    this.decisions = [];
+    this.shares = { U5: null, U7: null };
+    this.u5Anchor = null;
+    this.lastEventId = 0;
+    this.opCursor = 0;
+    this.clockOffset = 0;
+    this.timing = { time_scale: 1, health_wait_seconds: 300, batch_seconds: 80, pause_seconds: 0 };
+  }
+
+  /** Replace everything with a snapshot (rollout/dashboard/live.py). */
+  loadSnapshot(snapshot, receivedAt = Date.now()) {
+    this.scaleSet = snapshot.scale_set;
+    this.operation = snapshot.operation ? { ...snapshot.operation } : null;
+    this.timing = { ...snapshot.timing };
+    this.clockOffset = Date.parse(snapshot.server_time) - receivedAt;
+    this.cells = new Map();
+    this.order = [];
+    for (const cell of snapshot.instances) {
+      this.cells.set(cell.id, { ...cell, deadline: ms(cell.deadline), last: 0 });
+      this.order.push(cell.id);
+    }
+    this.batches = snapshot.batches.map((b) => ({ ...b, started_at: ms(b.started_at), completed_at: ms(b.completed_at) }));
+    this.setFaultRules(snapshot.fault_rules);
+    this.log = [];
+    this.seen = new Set();
+    this.decisions = [];
+    for (const event of snapshot.events) this.remember(event);
+    if (this.operation && this.operation.reasons.length) {
+      this.decisions = [{ at: ms(this.operation.ended_at) || null, reasons: this.operation.reasons }];
+    }
+    this.shares = { U5: null, U7: null };
+    for (const share of snapshot.shares) this.shares[share.rule] = { ...share };
+    // U7 as the engine last measured it (before a batch), rather than "now" with the
+    // running batch's instances down: the gauge shows what the stop rule saw.
+    for (const event of snapshot.events) {
+      if (event.kind !== "decision" || !this.operation || event.operation !== this.operation.id) continue;
+      for (const reason of event.data.reasons || []) {
+        const share = shareIn(reason);
+        if (share && share.rule === "U7") this.shares.U7 = { ...share, at: ms(event.created_at) };
+      }
+    }
+    this.u5Anchor = this.shares.U5 ? { unhealthy: this.shares.U5.unhealthy, pending: true } : null;
+    this.lastEventId = Math.max(this.lastEventId, snapshot.last_event_id);
+    this.opCursor = snapshot.operation_cursor || 0;
+    this.settleAnchor();
+    return { layout: true, all: true, log: this.log.slice(), cells: new Set() };
+  }
+
+  /** Apply events in order; return {layout, cells, log, all}. */
+  apply(events) {
+    const changes = { layout: false, all: false, cells: new Set(), log: [] };
+    for (const event of events) {
+      if (event.id > this.lastEventId) this.lastEventId = event.id;
+      if (this.remember(event)) changes.log.push(event);
+      this.applyOne(event, changes);
+    }
+    this.settleAnchor();
+    return changes;
+  }
+
+  applyOne(event, changes) {
+    const data = event.data || {};
+    const at = ms(event.created_at);
+    const op = this.operation;
+    if (event.kind === "upgrade_started") {
+      if (op && event.operation <= op.id) return; // this upgrade's start, or an older one's
+      this.startOperation(event, at);
+      this.opCursor = event.id;
+      changes.layout = true;
+      return;
+    }
+    if (event.kind === "auto_upgrade_enabled" || event.kind === "auto_upgrade_disabled") {
+      if (this.scaleSet) this.scaleSet.auto_upgrade = event.kind === "auto_upgrade_enabled";
+      return;
+    }
+    if (event.kind === "fault_rule_added") {
+      this.setFaultRules([...this.faultRules, { id: data.rule, kind: data.fault_kind, description: data.description, instance_ids: data.instance_ids || [], enabled: true }]);
+      changes.all = true;
+      return;
+    }
+    if (event.kind === "fault_rule_removed") {
+      this.setFaultRules(this.faultRules.filter((rule) => rule.id !== data.rule));
+      changes.all = true;
+      return;
+    }
+    if (!op || event.operation !== op.id) return; // another (older) upgrade's news
+    if (event.id <= this.opCursor) return; // already in the state
+    this.opCursor = event.id;
+    switch (event.kind) {
+      case "decision":
+        if (data.plan) this.plan(data, changes);
+        if (data.reasons) this.decide(data.reasons, at);
+        break;
+      case "batch_started": {
+        const batch = this.batches[data.batch];
+        if (batch) batch.started_at = at;
+        op.current_batch = data.batch;
+        break;
+      }
+      case "batch_completed": {
+        const batch = this.batches[data.batch];
+        if (batch) batch.completed_at = at;
+        op.current_batch = null;
+        break;
+      }
+      case "instance_changed": {
+        const cell = this.cells.get(String(data.instance));
+        if (!cell || event.id <= cell.last) break;
+        cell.last = event.id;
+        cell.state = data.state;
+        cell.deadline = ms(data.deadline);
+        cell.reason = data.reason || "";
+        if (data.batch !== null && data.batch !== undefined) cell.batch = data.batch;
+        changes.cells.add(cell.id);
+        break;
+      }
+      case "upgrade_finished":
+        Object.assign(op, { status: data.status, error_code: data.error_code || "", error_message: data.error_message || "", ended_at: event.created_at, current_batch: null, is_paused: false });
+        break;
+      case "pause_requested":
+        op.pause_requested = true;
+        break;
+      case "paused":
+        op.is_paused = true;
+        break;
+      case "resumed":
+        if (data.engine) op.is_paused = false;
+        else op.pause_requested = false;
+        break;
+      case "cancel_requested":
+        op.cancel_requested = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  startOperation(event, at) {
+    const data = event.data || {};
+    const automatic = data.upgrade_kind === "automatic";
+    this.operation = {
+      id: event.operation, kind: data.upgrade_kind, started_by: automatic ? "Platform" : "User",
+      started_by_user: event.actor, status: "RollingForward", is_paused: false, pause_requested: false,
+      cancel_requested: false, automatic_rollback: automatic, target_image_version: data.target_image_version,
+      batch_count: 0, current_batch: null, started_at: event.created_at, ended_at: null,
+      error_code: "", error_message: "", reasons: [], counts: null,
+    };
+    this.batches = [];
+    this.decisions = [];
+    for (const cell of this.cells.values()) Object.assign(cell, { state: "idle", batch: null, deadline: null, reason: "" });
+    this.shares.U5 = this.shares.U5 ? { ...this.shares.U5, unhealthy: 0, total: 0 } : null;
+    this.u5Anchor = { unhealthy: 0, pending: true };
+    void at;
+  }
+
+  plan(data, changes) {
+    this.batches = data.plan.map((b) => ({ index: b.index, zones: b.zones, update_domain: b.update_domain, instances: b.instances.map(String), started_at: null, completed_at: null }));
+    this.operation.batch_count = this.batches.length;
+    for (const batch of this.batches) {
+      for (const id of batch.instances) {
+        const cell = this.cells.get(id);
+        if (cell) Object.assign(cell, { state: "pending", batch: batch.index, deadline: null, reason: "" });
+      }
+    }
+    for (const id of data.skipped || []) {
+      const cell = this.cells.get(String(id));
+      if (cell) Object.assign(cell, { state: "skipped", batch: null });
+    }
+    changes.layout = true;
+  }
+
+  decide(reasons, at) {
+    this.operation.reasons = reasons;
+    this.decisions.push({ at, reasons });
+    if (this.decisions.length > 30) this.decisions.splice(0, this.decisions.length - 30);
+    for (const reason of reasons) {
+      const share = shareIn(reason);
+      if (!share) continue;
+      this.shares[share.rule] = { rule: share.rule, unhealthy: share.unhealthy, total: share.total, allowed_percent: share.allowed_percent, at };
+      if (share.rule === "U5") this.u5Anchor = { unhealthy: share.unhealthy, pending: true };
+    }
+  }
+
+  /** U5 between the engine's checks: failures as they happen, plus the unhealthy successes it saw. */
+  settleAnchor() {
+    if (!this.u5Anchor || !this.u5Anchor.pending) return;
+    const counts = this.counts();
+    this.u5Anchor = { extra: Math.max(0, this.u5Anchor.unhealthy - counts.failed), pending: false };
+  }
+
+  liveU5() {
+    const base = this.shares.U5;
+    if (!base) return null;
+    const counts = this.counts();
+    const upgraded = counts.successful + counts.failed;
+    const extra = this.u5Anchor && !this.u5Anchor.pending ? Math.min(this.u5Anchor.extra, counts.successful) : 0;
+    return { ...base, unhealthy: counts.failed + extra, total: upgraded };
+  }
+
+  counts() {
+    return countStates(this.cells.values());
+  }
+
+  setFaultRules(rules) {
+    this.faultRules = rules;
+    this.faultTargets = new Set(rules.filter((r) => r.enabled !== false).flatMap((r) => r.instance_ids || []));
+  }
+
+  remember(event) {
+    if (this.seen.has(event.id)) return false;
+    this.seen.add(event.id);
+    if (event.kind === "instance_changed" && !FAILURES.has(event.data.state) && event.data.state !== "rolling_back") {
+      return false; // routine transitions show in the grid, not in the log
+    }
+    this.log.push(event);
+    if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
+    return true;
+  }
+
+  /** B8 at `now` (server clock): {ends, overall, estimate}. */
+  estimate(now) {
+    const op = this.operation;
+    const active = op && (op.status === "RollingForward" || op.status === "RollingBack");
+    const estimate = batchEstimate(this.batches, this.timing.batch_seconds);
+    if (!active || !this.batches.length) return { ends: new Map(), overall: null, estimate };
+    const paused = op.is_paused || op.pause_requested;
+    const { ends, overall } = expectedEnds(this.batches, now, estimate.seconds, this.timing.pause_seconds, paused);
+    return { ends, overall, estimate };
+  }
+}

@@ -1,0 +1,16 @@
+"""Settings of the servers the browser tests start: the test settings, with the Redis channel
+layer (so a worker's events reach the web server's websockets) on a Redis database of their
+own (``ROLLWRIGHT_TEST_REDIS_URL``, set by tests/e2e/conftest.py)."""
+
+from __future__ import annotations
+
+from tests.settings import *  # noqa: F403
+from tests.settings import TEST_REDIS_URL
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # A socket timeout longer than channels-redis' 5 s blocking receive (channels_redis#422).
+        "CONFIG": {"hosts": [{"address": TEST_REDIS_URL, "socket_timeout": 30}]},
+    }
+}

@@ -1,0 +1,42 @@
+"""Personas of the dashboard tests: an operator who may act, a viewer who may only look."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from rollout.management.commands.create_demo_operator import operators_group
+
+PASSWORD = "rollwright-test"
+
+
+@pytest.fixture
+def operator(db: Any) -> User:
+    user = User.objects.create_user("olivia", password=PASSWORD)
+    user.groups.add(operators_group())
+    return user
+
+
+@pytest.fixture
+def viewer(db: Any) -> User:
+    return User.objects.create_user("victor", password=PASSWORD)
+
+
+@pytest.fixture
+def operator_client(operator: User) -> Client:
+    client = Client()
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer: User) -> Client:
+    client = Client()
+    client.force_login(viewer)
+    return client
+
+
+JSON = {"HTTP_ACCEPT": "application/json"}

@@ -1,0 +1,135 @@
+"""The read models behind the pages: the live snapshot, B8's estimates, the fleet's rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from rollout.dashboard.eta import BatchTimes, batch_estimate, expected_ends
+from rollout.dashboard.fleet import attention, fleet_rows
+from rollout.dashboard.live import scale_set_snapshot
+from rollout.models import Event, FaultKind, FaultRule, ScaleSet, StartedBy
+from rollout.services.upgrades import start_os_upgrade
+from rollout.tasks import advance_once
+from tests.rollout.conftest import NEW_VERSION
+
+T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
+S = timedelta(seconds=1)
+
+
+class TestEstimates:
+    def test_b8_before_any_batch_ends_the_plans_estimate_is_used(self):
+        batches = [BatchTimes(i, None, None) for i in range(3)]
+        assert batch_estimate(batches, 20 * S) == (20 * S, 0)
+        ends, overall = expected_ends(batches, T0, 20 * S, 0 * S)
+        assert ends == {0: T0 + 20 * S, 1: T0 + 40 * S, 2: T0 + 60 * S}
+        assert overall == T0 + 60 * S
+
+    def test_b8_observed_batches_replace_the_plan(self):
+        batches = [
+            BatchTimes(0, T0, T0 + 8 * S),
+            BatchTimes(1, T0 + 10 * S, T0 + 22 * S),
+            BatchTimes(2, T0 + 22 * S, None),
+            BatchTimes(3, None, None),
+        ]
+        estimate, observed = batch_estimate(batches, 60 * S)
+        assert (estimate, observed) == (10 * S, 2)
+        ends, overall = expected_ends(batches, T0 + 25 * S, estimate, 5 * S)
+        assert ends == {2: T0 + 32 * S, 3: T0 + 47 * S}
+        assert overall == T0 + 47 * S
+
+    def test_b8_a_running_batch_that_overruns_ends_now_at_the_earliest(self):
+        batches = [BatchTimes(0, T0, None), BatchTimes(1, None, None)]
+        ends, _ = expected_ends(batches, T0 + 100 * S, 10 * S, 0 * S)
+        assert ends == {0: T0 + 100 * S, 1: T0 + 110 * S}
+
+    def test_b5_no_estimate_for_later_batches_while_paused(self):
+        batches = [BatchTimes(0, T0, None), BatchTimes(1, None, None)]
+        ends, overall = expected_ends(batches, T0, 10 * S, 0 * S, paused=True)
+        assert (ends, overall) == ({0: T0 + 10 * S}, None)
+
+
+@pytest.mark.django_db
+class TestLiveSnapshot:
+    def test_without_an_upgrade_every_instance_is_idle(self, web10):
+        snapshot = scale_set_snapshot(web10)
+        assert snapshot["operation"] is None and snapshot["batches"] == []
+        assert [(c["id"], c["state"]) for c in snapshot["instances"]][:2] == [
+            ("0", "idle"),
+            ("1", "idle"),
+        ]
+        assert {s["rule"]: (s["unhealthy"], s["total"]) for s in snapshot["shares"]} == {
+            "U5": (0, 0),
+            "U7": (0, 10),
+        }
+
+    def test_mid_rollout_it_has_the_plan_the_states_and_an_estimate(self, web10, settings):
+        settings.ROLLWRIGHT_TIME_SCALE = 60.0
+        operation = start_os_upgrade(web10, started_by=StartedBy.USER)
+        now = timezone.now()
+        advance_once(operation.pk, now)  # plan
+        advance_once(operation.pk, now)  # batch 1 starts: reimaging
+        snapshot = scale_set_snapshot(web10, now)
+        assert snapshot["operation"] is not None
+        assert snapshot["operation"]["current_batch"] == 0
+        first = snapshot["batches"][0]
+        states = {c["id"]: c["state"] for c in snapshot["instances"]}
+        assert {states[i] for i in first["instances"]} == {"reimaging"}
+        assert sum(state == "pending" for state in states.values()) == 10 - len(first["instances"])
+        assert set(snapshot["estimate"]["batches"]) == {
+            str(b["index"]) for b in snapshot["batches"]
+        }
+        assert snapshot["estimate"]["overall"] is not None
+        assert snapshot["timing"]["health_wait_seconds"] == pytest.approx(5.0)
+
+    def test_its_cursors_are_read_before_the_rows(self, web10):
+        operation = start_os_upgrade(web10)
+        advance_once(operation.pk, timezone.now())
+        snapshot = scale_set_snapshot(web10)
+        newest = Event.objects.filter(scale_set=web10).latest("id").id
+        assert snapshot["last_event_id"] == newest
+        assert snapshot["operation_cursor"] == newest
+        assert all(event["id"] <= newest for event in snapshot["events"])
+
+    def test_u5_the_share_counts_rolled_back_instances(self, web10, settings):
+        settings.ROLLWRIGHT_TIME_SCALE = 600.0
+        FaultRule.objects.create(
+            scale_set=web10,
+            kind=FaultKind.NEVER_HEALTHY,
+            instance_ids=[8],
+            image_version=NEW_VERSION,
+            created_at=timezone.now(),
+        )
+        ScaleSet.objects.filter(pk=web10.pk).update(enable_automatic_os_upgrade=True)
+        operation = start_os_upgrade(web10, started_by=StartedBy.PLATFORM)
+        now = timezone.now()
+        for _ in range(500):
+            recheck = advance_once(operation.pk, now)
+            if recheck is None:
+                break
+            now = max(now, recheck)
+        snapshot = scale_set_snapshot(web10, now)
+        states = {c["id"]: c["state"] for c in snapshot["instances"]}
+        assert states["8"] == "rolled_back"
+        u5 = next(s for s in snapshot["shares"] if s["rule"] == "U5")
+        assert (u5["unhealthy"], u5["total"], u5["allowed_percent"]) == (1, 10, 20)
+        assert snapshot["estimate"] == {"batches": {}, "overall": None}
+        assert any(e["kind"] == "instance_changed" for e in snapshot["events"])
+
+
+@pytest.mark.django_db
+class TestFleetRows:
+    def test_a_running_upgrade_carries_every_instance_state(self, web10):
+        operation = start_os_upgrade(web10)
+        advance_once(operation.pk, timezone.now())
+        (row,) = fleet_rows(ids=[web10.pk])
+        assert row["operation"] is not None
+        assert set(row["operation"]["states"].values()) == {"pending"}
+        assert row["operation"]["cursor"] == Event.objects.latest("id").id
+
+    def test_e2_a_refused_enablement_needs_attention(self, tiny3):
+        (row,) = fleet_rows(ids=[tiny3.pk])
+        assert row["refusal"] and "health" in row["refusal"].lower()
+        assert [item["severity"] for item in attention([row])] == ["info"]
