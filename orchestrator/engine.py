@@ -9,9 +9,10 @@ Each step is in exactly one phase:
 3. RollingBack (rollbackFailedInstancesOnPolicyBreach after a U5/U7 breach): the restores move
    on; then Finish(Faulted) with the breach's error.
 4. Between batches, in this order: U9 (expired credentials stop after the batch), U5, U10
-   (cancel), U6 (nothing left: Completed), B5 (pause/resume), pauseTimeBetweenBatches, U7
-   (before every batch after the first, and on resume), then StartBatch with one Reimage per
-   instance.
+   (cancel), U6 (nothing left: Completed), B5 (pause/resume), pauseTimeBetweenBatches, T7
+   (an automatic upgrade bound to a maintenance window starts a batch only while it is open),
+   U7 (before every batch after the first, on resume, and before the first batch of an upgrade
+   that may have waited for its window), then StartBatch with one Reimage per instance.
 
 Idempotence and crash safety: `step` is a pure function of (snapshot, now). Everything it
 knows comes from the snapshot, and every action moves a row to a state in which the same action
@@ -51,14 +52,16 @@ from orchestrator.model import (
     ErrorInfo,
     InstanceUpgradeState,
     InstanceView,
+    MaintenanceWindow,
     OperationView,
     RunningStatus,
     Snapshot,
     count_progress,
 )
 from orchestrator.planner import plan_batches
+from orchestrator.policy import UpgradeKind
 from orchestrator.transitions import advance_instance
-from orchestrator.wording import describe_duration, describe_ids
+from orchestrator.wording import describe_duration, describe_ids, describe_time
 
 _RULE_OF_ERROR = {
     ErrorCode.UNHEALTHY_UPGRADED: "U5",
@@ -205,7 +208,15 @@ def _between_batches(snapshot: Snapshot, draft: Draft) -> None:
     if not_before is not None and now < not_before:
         draft.wake_at(not_before)
         return
-    if last is not None or resumed:
+    window = _maintenance_window(snapshot)
+    if window is not None and not window.is_open(now):
+        draft.note(
+            f"T7: outside the maintenance window: batch {batch.index + 1} waits; the next "
+            f"window opens at {window.opens_label or describe_time(window.opens_at)}"
+        )
+        draft.wake_at(window.opens_at)
+        return
+    if last is not None or resumed or window is not None:
         share = _unhealthy_share(snapshot, now)
         if share.exceeds:
             error = ErrorInfo(
@@ -215,7 +226,19 @@ def _between_batches(snapshot: Snapshot, draft: Draft) -> None:
             _stop_for_breach(snapshot, error, f"U7: {share.describe()}: stopping {after}", draft)
             return
         draft.note(f"U7: {share.describe()}: batch {batch.index + 1} may start")
+    if window is not None:
+        draft.note(
+            f"T7: batch {batch.index + 1} starts inside the maintenance window (it closes at "
+            f"{window.closes_label or describe_time(window.closes_at)}; a running batch finishes)"
+        )
     _start_batch(snapshot, batch, draft)
+
+
+def _maintenance_window(snapshot: Snapshot) -> MaintenanceWindow | None:
+    """T7 binds automatic upgrades only: a manual upgrade (M1) ignores the window."""
+    if snapshot.policy.kind is not UpgradeKind.AUTOMATIC:
+        return None
+    return snapshot.maintenance_window
 
 
 def _start_batch(snapshot: Snapshot, batch: Batch, draft: Draft) -> None:

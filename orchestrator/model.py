@@ -249,12 +249,40 @@ class OperationView:
 
 
 @dataclass(frozen=True)
+class MaintenanceWindow:
+    """T7: the maintenance window that is open at `now`, or else the next one to open.
+
+    The edge computes it from the scale set's maintenance configuration (start, duration,
+    recurrence, time zone) at the snapshot's `now`; the engine only compares instants. The
+    labels are how people read the two times ("02:00 CET"); without them reasons give UTC.
+    """
+
+    opens_at: datetime
+    closes_at: datetime
+    opens_label: str = ""
+    closes_label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.closes_at <= self.opens_at:
+            raise ValueError(
+                f"a window must close after it opens: {self.opens_at} .. {self.closes_at}"
+            )
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything `engine.step` decides from.
 
     `credential_problems` names credentials of the scale set model that have expired at `now`
     (U9), e.g. "extension 'CustomScript' SAS token expired 2026-01-01T00:00Z"; the edge computes
     them from the model.
+
+    `maintenance_window` (T7): when set, an automatic upgrade starts batches only while it is
+    open; a batch already running finishes. Manual upgrades ignore it (the edge passes None for
+    them, and the engine ignores it for them too).
     """
 
     policy: EffectivePolicy
@@ -262,6 +290,7 @@ class Snapshot:
     operation: OperationView
     instances: tuple[InstanceView, ...]
     credential_problems: tuple[str, ...] = ()
+    maintenance_window: MaintenanceWindow | None = None
 
     @cached_property
     def instances_by_id(self) -> dict[str, InstanceView]:

@@ -14,6 +14,7 @@ from orchestrator.model import (
     InstanceProgress,
     InstanceUpgradeState,
     InstanceView,
+    MaintenanceWindow,
     OperationView,
     RunningStatus,
     Snapshot,
@@ -21,6 +22,7 @@ from orchestrator.model import (
 from orchestrator.policy import EffectivePolicy, RollingUpgradePolicy, UpgradeKind
 from rollout.models import InstanceUpgrade, ScaleSet, UpgradeBatch, UpgradeOperation
 from rollout.provider import DatabaseComputeProvider, expired_credentials
+from rollout.services.maintenance import maintenance_window_for
 
 
 def health_source_of(scale_set: ScaleSet) -> HealthSource:
@@ -107,8 +109,17 @@ def load_snapshot(
         operation=view,
         instances=tuple(views),
         credential_problems=expired_credentials(provider.extensions, now),
+        maintenance_window=maintenance_window_of(operation, now),
     )
     return snapshot, rows, batches
+
+
+def maintenance_window_of(operation: UpgradeOperation, now: datetime) -> MaintenanceWindow | None:
+    """T7: an automatic upgrade starts batches only inside its scale set's window; a manual
+    upgrade ignores windows (M1)."""
+    if operation.kind != UpgradeKind.AUTOMATIC:
+        return None
+    return maintenance_window_for(operation.scale_set, now)
 
 
 def batch_members(

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orchestrator.engine import step
+from rollout import release_tasks  # noqa: F401  # registers the trigger tasks (T1-T7)
 from rollout.apply import apply_decision
 from rollout.models import ACTIVE_STATUSES, UpgradeOperation
 from rollout.provider import DatabaseComputeProvider

@@ -16,6 +16,7 @@ from rollout.api.versions import (
     OPERATION_VERSIONS,
     RESOURCE_VERSIONS,
 )
+from rollout.api.views.publishing import PUBLICATION
 
 SUBSCRIPTION = "/subscriptions/{subscriptionId}"
 GROUP = f"{SUBSCRIPTION}/resourceGroups/{{resourceGroupName}}"
@@ -241,7 +242,17 @@ PATHS: dict[str, tuple[str, tuple[Operation, ...]]] = {
     ),
     f"{SKU}/versions/{{version}}": (
         "Compute",
-        (Operation("get", "VirtualMachineImages_Get", "One image version"),),
+        (
+            Operation("get", "VirtualMachineImages_Get", "One image version"),
+            Operation(
+                "put",
+                "VirtualMachineImages_Publish",
+                "Rollwright: publish the version in this location (and properties.regions); "
+                "the newest of its SKU starts a release (T1)",
+                (200, 201),
+                PUBLICATION,
+            ),
+        ),
     ),
     GALLERY: (
         "Gallery",

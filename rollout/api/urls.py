@@ -22,6 +22,7 @@ from rollout.api.views import (
     images,
     instances,
     operations,
+    publishing,
     resource_groups,
     scale_sets,
     upgrades,
@@ -177,7 +178,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "image_version",
         rf"{SKU}/versions/(?P<version>{NAME})",
-        {"GET": images.get_version},
+        {"GET": images.get_version, "PUT": publishing.put_platform_image_version},
         COMPUTE_VERSIONS,
         "Microsoft.Compute/locations/publishers",
     ),

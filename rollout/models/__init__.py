@@ -92,4 +92,40 @@ from rollout.models.api import (
     AsyncOperationStatus,
 )
 
+# Automatic upgrades across the fleet: releases, trigger policies, maintenance windows (T1-T7).
+from rollout.models.releases import (
+    DONE_TARGET_STATES,
+    OPEN_TARGET_STATES,
+    GalleryReplication,
+    MaintenanceConfiguration,
+    MaintenanceConfigurationAssignment,
+    MaintenanceScope,
+    Release,
+    ReleaseKind,
+    ReleasePhase,
+    ReleaseStatus,
+    ReleaseTarget,
+    ReplicationSchedule,
+    TargetState,
+    TriggerPolicy,
+    TriggerPolicyAssignment,
+)
+
 __all__ += ["ApiToken", "AsyncOperation", "AsyncOperationKind", "AsyncOperationStatus"]
+__all__ += [
+    "DONE_TARGET_STATES",
+    "OPEN_TARGET_STATES",
+    "GalleryReplication",
+    "MaintenanceConfiguration",
+    "MaintenanceConfigurationAssignment",
+    "MaintenanceScope",
+    "Release",
+    "ReleaseKind",
+    "ReleasePhase",
+    "ReleaseStatus",
+    "ReleaseTarget",
+    "ReplicationSchedule",
+    "TargetState",
+    "TriggerPolicy",
+    "TriggerPolicyAssignment",
+]

@@ -201,6 +201,17 @@ class EventKind(models.TextChoices):
     FAULT_RULE_ADDED = "fault_rule_added", "fault rule added"
     FAULT_RULE_REMOVED = "fault_rule_removed", "fault rule removed"
     IMAGE_PUBLISHED = "image_published", "image published"
+    # Releases, replication and maintenance windows (rollout.services.releases and friends).
+    RELEASE_PHASE_STARTED = "release_phase_started", "release phase started"
+    RELEASE_STOPPED = "release_stopped", "release stopped"
+    RELEASE_RESUMED = "release_resumed", "release resumed"
+    RELEASE_ENDED = "release_ended", "release ended"
+    REPLICATION_COMPLETED = "replication_completed", "replication completed"
+    REPLICATION_FAILED = "replication_failed", "replication failed"
+    REPLICATION_RESTARTED = "replication_restarted", "replication restarted"
+    MAINTENANCE_CONFIGURED = "maintenance_configured", "maintenance window configured"
+    MAINTENANCE_ASSIGNED = "maintenance_assigned", "maintenance window assigned"
+    TRIGGER_POLICY_ASSIGNED = "trigger_policy_assigned", "trigger policy assigned"
 
 
 class Event(models.Model):

@@ -163,6 +163,7 @@ def publish_gallery_image_version(
     exclude_from_latest: bool | None = None,
     end_of_life_at: datetime | None = None,
     actor: Any = None,
+    reason: str = "",
 ) -> tuple[GalleryImageVersion, bool]:
     """Publish a version (or change its publishing profile) and replicate it to regions.
 
@@ -222,7 +223,7 @@ def publish_gallery_image_version(
             EventKind.IMAGE_PUBLISHED,
             scale_set=None,
             actor=actor,
-            reason="published" if created else "publishing profile changed",
+            reason=reason or ("published" if created else "publishing profile changed"),
             image=image.arm_id,
             version=name,
             regions=[target_region.name for target_region, _ in resolved],

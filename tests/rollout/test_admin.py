@@ -51,6 +51,7 @@ from rollout.models import (
 )
 from rollout.models.api import ApiToken, AsyncOperation, AsyncOperationKind, token_digest
 from rollout.services.placement import create_instances
+from tests.rollout.releases.fleet import add_release_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +169,7 @@ def world(db: Any) -> World:
         api_version="2024-07-01",
         started_at=T0,
     )
+    add_release_rows(bare)  # releases, trigger policies, maintenance windows (T1-T7)
     return World(region, resource_group, probe, web, bare, extension)
 
 
