@@ -22,6 +22,7 @@ from rollout.dashboard.messages import (
     FleetRow,
     FleetSnapshot,
     ImageView,
+    NextUpgradeView,
 )
 from rollout.dashboard.views_of import counts_of, iso, last_event_id
 from rollout.models import (
@@ -37,6 +38,7 @@ from rollout.models import (
 )
 from rollout.services import auto_upgrade_refusal
 from rollout.services.images import latest_available_version
+from rollout.services.triggers import OutlookCode, outlook
 
 STATE_FILTERS = {
     "upgrading": "Upgrading now",
@@ -138,10 +140,19 @@ def _row(
         "auto_upgrade": scale_set.enable_automatic_os_upgrade,
         "refusal": refusal,
         "operation": fleet_operation,
+        "next_upgrade": next_upgrade_of(scale_set),
         "attention": [],
     }
     row["attention"] = _attention(row, operation)
     return row
+
+
+def next_upgrade_of(scale_set: ScaleSet, now: datetime | None = None) -> NextUpgradeView | None:
+    """The next automatic upgrade and why it waits; None when auto-upgrade is off."""
+    seen = outlook(scale_set, now)
+    if seen.code in (OutlookCode.OFF, OutlookCode.NOT_APPLICABLE):
+        return None
+    return {"code": seen.code, "why": seen.why, "when": iso(seen.when)}
 
 
 def _image(scale_set: ScaleSet, versions: dict[str, int]) -> ImageView:

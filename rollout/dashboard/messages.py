@@ -177,6 +177,14 @@ class AttentionItem(TypedDict):
     detail: str
 
 
+class NextUpgradeView(TypedDict):
+    """T1-T7: what holds the next automatic upgrade back (rollout.services.triggers.outlook)."""
+
+    code: str
+    why: str
+    when: str | None
+
+
 class FleetRow(TypedDict):
     id: int
     name: str
@@ -189,6 +197,7 @@ class FleetRow(TypedDict):
     auto_upgrade: bool
     refusal: str | None
     operation: FleetOperation | None
+    next_upgrade: NextUpgradeView | None
     attention: list[AttentionItem]
 
 

@@ -10,7 +10,13 @@ from django.shortcuts import get_object_or_404, render
 
 from orchestrator.wording import describe_duration
 from rollout.dashboard.display import control_messages, progress_of
-from rollout.dashboard.fleet import STATE_FILTERS, attention, fleet_rows, fleet_snapshot
+from rollout.dashboard.fleet import (
+    STATE_FILTERS,
+    attention,
+    fleet_rows,
+    fleet_snapshot,
+    next_upgrade_of,
+)
 from rollout.dashboard.forms import FaultRuleForm
 from rollout.dashboard.history import history_rows, replay_data
 from rollout.dashboard.live import scale_set_snapshot
@@ -92,6 +98,7 @@ def scale_set_live(request: HttpRequest, pk: int) -> HttpResponse:
             "refusal": refusal,
             "can_operate": can_operate(request.user),
             "active": active_operation(scale_set) is not None,
+            "next_upgrade": next_upgrade_of(scale_set),
             "refusal_shown": control_messages(request, "auto-upgrade").get(scale_set.pk, ""),
         },
     )
@@ -141,6 +148,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             "automatic_allowed": scale_set.enable_automatic_os_upgrade,
             "can_operate": can_operate(request.user),
             "active": active_operation(scale_set) is not None,
+            "next_upgrade": next_upgrade_of(scale_set),
         },
     )
 

@@ -5,11 +5,19 @@
 
 import { wireActions } from "./actions.js";
 import { countStates, escapeHtml, isActive, segmentsOf, statusOf } from "./format.js";
+import { renderNextUpgrade, tickCountdowns } from "./next-upgrade.js";
 import { LiveSocket } from "./socket.js";
 
 const snapshot = JSON.parse(document.getElementById("fleet-snapshot").textContent);
 const rows = new Map(snapshot.rows.map((row) => [row.id, row]));
 const trackers = new Map();
+// Releases, replication, windows and trigger policies belong to no one scale set: they
+// refetch every row whose auto-upgrade is on (T1-T7: its "next automatic upgrade" line).
+const FLEET_WIDE = new Set([
+  "release_phase_started", "release_stopped", "release_resumed", "release_ended",
+  "replication_completed", "replication_failed", "replication_restarted",
+  "maintenance_configured", "maintenance_assigned", "trigger_policy_assigned", "image_published",
+]);
 const REFETCH = new Set([
   "upgrade_started", "upgrade_finished", "auto_upgrade_enabled", "auto_upgrade_disabled",
   "model_updated", "fault_rule_added", "fault_rule_removed", "image_published",
@@ -30,7 +38,7 @@ function renderUpgrade(id) {
   const el = rowEl(id);
   const tracker = trackers.get(id);
   if (!el) return;
-  const cell = el.querySelector('[data-cell="upgrade"]');
+  const cell = el.querySelector('[data-cell="upgrade"] [data-part="summary"]');
   if (!tracker) {
     cell.innerHTML = '<span class="muted">No upgrade yet</span>';
     return;
@@ -140,6 +148,7 @@ function applyRow(row) {
   renderUpgrade(row.id);
   renderImage(row);
   renderToggle(row);
+  renderNextUpgrade(rowEl(row.id).querySelector('[data-part="next"]'), row.next_upgrade);
   renderAttention();
   renderUpgradingCount();
 }
@@ -148,6 +157,9 @@ function applyEvents(events) {
   const dirty = new Set();
   for (const event of events) {
     const id = event.scale_set;
+    if (FLEET_WIDE.has(event.kind)) {
+      for (const row of rows.values()) if (row.auto_upgrade) refetch(row.id);
+    }
     if (id === null || !rows.has(id)) continue;
     const data = event.data || {};
     let tracker = trackers.get(id);
@@ -189,3 +201,5 @@ wireActions();
 const filters = document.getElementById("fleet-filters");
 for (const select of filters.querySelectorAll("select")) select.addEventListener("change", () => filters.submit());
 for (const el of document.querySelectorAll(".js-hide")) el.hidden = true;
+tickCountdowns();
+setInterval(tickCountdowns, 1000);

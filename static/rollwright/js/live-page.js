@@ -6,6 +6,7 @@ import { Grid } from "./grid.js";
 import { LiveModel } from "./model.js";
 import { LiveSocket } from "./socket.js";
 import { LiveView } from "./live-view.js";
+import { tickCountdowns } from "./next-upgrade.js";
 
 const snapshot = JSON.parse(document.getElementById("live-snapshot").textContent);
 const model = new LiveModel();
@@ -56,3 +57,5 @@ document.getElementById("find-instance").addEventListener("input", (event) => {
   event.target.setCustomValidity(event.target.value && !found ? "No such instance" : "");
 });
 window.rollwright = { model, grid, socket };
+tickCountdowns();
+setInterval(tickCountdowns, 1000);

@@ -180,3 +180,17 @@ def test_b2_rehearsal_lists_rules_and_offers_scenarios(operator_client, viewer_c
     assert "unhealthy again after 120 s: 25% of the instances" in html
     assert "data-preset=" in html and "Add the rule" in html
     assert "Add the rule" not in page(viewer_client, "rehearsal", web10.pk)
+
+
+def test_t5_the_fleet_and_the_scale_set_page_say_why_the_next_automatic_upgrade_waits(client, demo):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("watcher", password="pw")
+    client.force_login(user)
+    rows = client.get(reverse("dashboard:fleet_row", args=[demo["api-5"].pk])).json()
+    assert rows["next_upgrade"] is not None
+    assert rows["next_upgrade"]["why"][:2] in {"T1", "T4", "T5", "T6", "T7"}
+    off = client.get(reverse("dashboard:fleet_row", args=[demo["web-10"].pk])).json()
+    assert off["next_upgrade"] is None  # auto-upgrade off: nothing scheduled
+    page = client.get(reverse("dashboard:scale_set", args=[demo["api-5"].pk]))
+    assert "Next automatic upgrade" in page.content.decode()
