@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,6 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.compute import ComputeManagementClient
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
-from django.db import connection
 
 from rollout.models import (
     HealthProbe,
@@ -44,10 +42,10 @@ from rollout.models import (
     ResourceGroup,
     Subscription,
 )
+from tests.support import REDIS_SERVER, database_url, free_port, idle_redis_database
 
 ROOT = Path(__file__).resolve().parents[2]
 TIME_SCALE = "600"  # Azure's 5-minute health wait lasts half a second
-REDIS_URL = os.environ.get("ROLLWRIGHT_ACCEPTANCE_REDIS_URL", "redis://127.0.0.1:6379/13")
 DAPHNE = [sys.executable, "-m", "daphne"]
 CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "rollout", "worker"]
 QUIET_WORKER = ["--without-heartbeat", "--without-gossip", "--without-mingle"]
@@ -62,24 +60,6 @@ WINDOWS = {
     "offer": "WindowsServer",
     "sku": "2019-Datacenter",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-def database_url() -> str:
-    settings = connection.settings_dict
-    if settings["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings['NAME']}"
-    user = settings.get("USER") or "postgres"
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    return f"postgresql://{user}{password}@{host}:{port}/{settings['NAME']}"
 
 
 def redis_answers(url: str) -> bool:
@@ -130,9 +110,10 @@ def stack(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     """daphne and a Celery worker on the test database, for the module's tests."""
-    if not redis_answers(REDIS_URL):
-        pytest.skip(f"the acceptance suite needs Redis at {REDIS_URL}")
-    redis.Redis.from_url(REDIS_URL).flushdb()  # the acceptance suite's own database
+    if not redis_answers(REDIS_SERVER):
+        pytest.skip(f"the acceptance suite needs Redis at {REDIS_SERVER}")
+    redis_url = idle_redis_database("ROLLWRIGHT_ACCEPTANCE_REDIS_URL")
+    redis.Redis.from_url(redis_url).flushdb()  # the acceptance suite's own database
     with django_db_blocker.unblock():
         url_of_database = database_url()
     port = free_port()
@@ -141,7 +122,7 @@ def stack(
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": url_of_database,
-        "ROLLWRIGHT_TEST_REDIS_URL": REDIS_URL,
+        "ROLLWRIGHT_TEST_REDIS_URL": redis_url,
         "ROLLWRIGHT_TIME_SCALE": TIME_SCALE,
         "DEBUG": "1",
         "PYTHONPATH": str(ROOT),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from django.db import connection
 from rollout import demo
 from rollout.management.commands.create_demo_operator import operators_group
 from rollout.models import ScaleSet
+from tests.support import REDIS_SERVER, database_url, free_port, idle_redis_database
 
 # Playwright's sync API runs an event loop in this thread; the tests' ORM calls are sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -42,36 +42,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-REDIS_SERVER = "redis://127.0.0.1:6379"
 TIME_SCALE = "200"
 PASSWORD = "rollwright-e2e"
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or "postgres"
-    host = db.get("HOST") or "127.0.0.1"
-    return f"postgresql://{user}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def idle_redis_database() -> str:
-    """A Redis database of their own (``ROLLWRIGHT_E2E_REDIS_URL``, else one no client uses):
-    other suites and benchmarks flush theirs, and a shared one would steal this run's tasks."""
-    if os.environ.get("ROLLWRIGHT_E2E_REDIS_URL"):
-        return os.environ["ROLLWRIGHT_E2E_REDIS_URL"]
-    busy = {int(client["db"]) for client in redis.Redis.from_url(REDIS_SERVER).client_list()}
-    for number in range(11, 0, -1):
-        if number not in busy:
-            return f"{REDIS_SERVER}/{number}"
-    raise RuntimeError("every Redis database has clients: set ROLLWRIGHT_E2E_REDIS_URL")
 
 
 class Stack:
@@ -145,7 +117,7 @@ def stack(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Stack]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("no /usr/bin/chromium (make test installs Debian's)")
     try:
-        redis_url = idle_redis_database()
+        redis_url = idle_redis_database("ROLLWRIGHT_E2E_REDIS_URL")
         redis.Redis.from_url(redis_url, socket_timeout=1).flushdb()
     except redis.RedisError:
         pytest.skip(f"Redis does not answer at {REDIS_SERVER}")

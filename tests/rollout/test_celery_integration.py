@@ -32,6 +32,7 @@ from rollout.services.errors import ServiceError
 from rollout.services.upgrade_reads import os_upgrade_history
 from rollout.services.upgrades import start_os_upgrade
 from rollout.tasks import sweep_overdue_operations
+from tests.support import database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -44,16 +45,6 @@ def redis_answers() -> bool:
         return bool(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1).ping())
     except redis.RedisError:
         return False
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or "postgres"
-    return (
-        f"postgresql://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-    )
 
 
 class Worker:
