@@ -23,7 +23,7 @@ from rollout.models import (
     UpgradeOperation,
 )
 from rollout.provider import DatabaseComputeProvider
-from rollout.snapshots import progress_of
+from rollout.snapshots import image_of, progress_of
 
 INSTANCE_FIELDS = [
     "state",
@@ -96,7 +96,7 @@ class Applier:
                 instance = self.provider.instances[instance_id]
                 row = self._row(instance_id)
                 row.old_os_disk = instance.os_disk
-                self.provider.reimage(instance_id, version, at)
+                self.provider.reimage(instance_id, image_of(version), at)
                 self._set(row, InstanceUpgradeState.REIMAGING, reimage_started_at=at)
             case a.MarkWaitingForHealth(instance_id=instance_id, deadline=deadline):
                 row = self._row(instance_id)

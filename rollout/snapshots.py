@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
@@ -23,6 +24,19 @@ from orchestrator.policy import EffectivePolicy, RollingUpgradePolicy, UpgradeKi
 from rollout.models import InstanceUpgrade, ScaleSet, UpgradeBatch, UpgradeOperation
 from rollout.provider import DatabaseComputeProvider, expired_credentials
 from rollout.services.maintenance import maintenance_window_for
+
+# A model rollout (upgradePolicy.mode Rolling) targets an image *and* a model: the engine
+# compares versions as opaque strings, so both travel together as "22.04.1 @ model 3".
+MODEL_MARK = " @ model "
+
+
+def with_model(version: str, model_version: int) -> str:
+    return f"{version}{MODEL_MARK}{model_version}"
+
+
+def image_of(target: str) -> str:
+    """The image version of a target, without its model (the provider reimages with it)."""
+    return target.split(MODEL_MARK, 1)[0]
 
 
 def health_source_of(scale_set: ScaleSet) -> HealthSource:
@@ -65,15 +79,21 @@ def load_snapshot(
     observed = provider.observe(list(provider.instances), now)
     members = batch_members(rows, provider)
     views = []
+    model = operation.target_model_version
     for key, instance in provider.instances.items():
         row = rows.get(instance.pk)
+        seen = observed[key]
+        if model is not None:
+            seen = replace(
+                seen, image_version=with_model(seen.image_version, instance.model_version)
+            )
         views.append(
             InstanceView(
                 instance_id=key,
                 zone=instance.zone or None,
                 update_domain=instance.update_domain,
                 fault_domain=instance.fault_domain,
-                observed=observed[key],
+                observed=seen,
                 progress=progress_of(row, batch_index) if row is not None else InstanceProgress(),
             )
         )
@@ -84,7 +104,11 @@ def load_snapshot(
     )
     view = OperationView(
         kind=UpgradeKind(operation.kind),
-        target_image_version=operation.target_image_version,
+        target_image_version=(
+            operation.target_image_version
+            if model is None
+            else with_model(operation.target_image_version, model)
+        ),
         status=RunningStatus(operation.status),
         started_at=operation.planned_at,
         batches=tuple(

@@ -60,6 +60,11 @@ class UpgradeOperation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     target_image_version = models.CharField(max_length=64)
+    target_model_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="upgradePolicy.mode Rolling: the scale set model this rollout applies.",
+    )
     target_image_reference = models.JSONField(
         default=dict, help_text="imageReference as on the wire (publisher/offer/sku/version or id)."
     )

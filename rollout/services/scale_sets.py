@@ -225,7 +225,27 @@ def update_scale_set_model(
                 manual_upgrade_instances(
                     current, outdated, actor=actor, reason="upgradePolicy.mode Automatic"
                 )
+        elif current.model_version != before_model and current.upgrade_mode == UpgradeMode.ROLLING:
+            _start_model_rollout(current, actor)
     return current
+
+
+def _start_model_rollout(scale_set: ScaleSet, actor: Any) -> None:
+    """upgradePolicy.mode Rolling: a model change reaches the instances in batches, under the
+    rolling upgrade policy and with no automatic rollback (a user's change, as M1). While
+    another upgrade runs, the change waits: instances keep latestModelApplied false until a
+    manual upgrade or the next model change."""
+    from rollout.services.upgrades import active_operation, start_os_upgrade
+
+    if active_operation(scale_set) is not None:
+        return
+    start_os_upgrade(
+        scale_set,
+        actor=actor,
+        reason=f"upgradePolicy.mode Rolling: rolling out model {scale_set.model_version}",
+        target_version=model_image_version(scale_set).version,
+        target_model_version=scale_set.model_version,
+    )
 
 
 def manual_upgrade_instances(

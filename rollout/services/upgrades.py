@@ -69,9 +69,14 @@ def start_os_upgrade(
     actor: Any = None,
     reason: str = "",
     target_version: str | None = None,
+    target_model_version: int | None = None,
     now: datetime | None = None,
 ) -> UpgradeOperation:
     """Start an OS upgrade of every instance to the latest available image version.
+
+    With ``target_model_version`` it is instead the rolling upgrade of a model change
+    (``upgradePolicy.mode = Rolling``): instances not on that model are reimaged with it,
+    in batches, to ``target_version`` (the model's image).
 
     M1 when a user starts it (no automatic rollback); an automatic upgrade when the platform
     does (``started_by=Platform``). Instances already on the target are left alone (T6).
@@ -100,6 +105,7 @@ def start_os_upgrade(
                 started_by=started_by,
                 started_by_user=actor if getattr(actor, "is_authenticated", False) else None,
                 target_image_version=version,
+                target_model_version=target_model_version,
                 target_image_reference=reference,
                 location=scale_set.location.name,
                 last_action=LastAction.START,

@@ -133,3 +133,20 @@ def test_a_replayed_step_reimages_nobody_twice(web10):
     UpgradeOperation.objects.filter(pk=operation.pk).update(next_look_at=now)
     advance_once(operation.pk, now)  # the same moment again, as after a lost acknowledgement
     assert OsDisk.objects.count() == disks
+
+
+def test_e5_rolling_mode_rolls_a_model_change_out_in_batches(web10):
+    from rollout.services import update_scale_set_model
+
+    update_scale_set_model(web10, {"upgrade_mode": "Rolling"})
+    assert not UpgradeOperation.objects.exists()  # a policy change is no model change
+    update_scale_set_model(web10, {"custom_data": "IyEvYmluL2Jhc2gKZWNobyBoaQo="})
+    web10.refresh_from_db()
+    operation = UpgradeOperation.objects.get(scale_set=web10)
+    assert operation.target_model_version == web10.model_version
+    assert operation.started_by == StartedBy.USER and operation.automatic_rollback is False
+    run_to_end(operation, timezone.now())
+    assert operation.status == RunningStatus.COMPLETED
+    assert operation.batch_count > 1  # in batches, not all at once
+    instances = list(web10.instances.select_related("scale_set"))
+    assert {i.latest_model_applied for i in instances} == {True}
