@@ -112,7 +112,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in the main thread while it
+# is open, and pytest-asyncio cannot run the (async) consumer tests that follow under it.
+@pytest.fixture(scope="module")
 def stack(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Stack]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("no /usr/bin/chromium (make test installs Debian's)")
@@ -143,7 +145,7 @@ def disconnect_others() -> None:
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(stack: Stack) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
