@@ -13,6 +13,7 @@ export function renderNextUpgrade(el, next) {
   }
   el.hidden = false;
   el.dataset.code = next.code;
+  el.title = next.why;
   const countdown = next.when ? ` <span class="countdown" data-countdown="${escapeHtml(next.when)}"></span>` : "";
   el.innerHTML = `<span class="next-label">Next automatic upgrade</span> ${escapeHtml(next.why)}${countdown}`;
   tickCountdowns(el);
