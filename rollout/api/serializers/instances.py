@@ -7,8 +7,10 @@ import uuid
 from collections import Counter
 from typing import Any
 
+from orchestrator.model import Observation
 from rollout.api.serializers.scale_sets import image_reference
 from rollout.models import HealthState, ImageKind, Instance, ScaleSet
+from rollout.provider import health_label
 from rollout.wire import arm_time
 
 VM_TYPE = "Microsoft.Compute/virtualMachineScaleSets/virtualMachines"
@@ -61,13 +63,23 @@ def vm_id(scale_set: ScaleSet, instance: Instance) -> str:
 
 
 def instance_view_wire(
-    scale_set: ScaleSet, instance: Instance, *, power_state_only: bool = False
+    scale_set: ScaleSet,
+    instance: Instance,
+    *,
+    observed: Observation | None = None,
+    power_state_only: bool = False,
 ) -> dict[str, Any]:
-    """Statuses, vmHealth (when the set has a health source), domains, extensions, disks."""
+    """Statuses, vmHealth (when the set has a health source), domains, extensions, disks.
+
+    ``observed`` is what the compute provider sees now (a reimage in progress, a VM that never
+    became healthy); without it the stored states are shown.
+    """
     disk_time = arm_time(instance.os_disk.created_at) if instance.os_disk is not None else None
-    statuses = [power_status(instance.power_state)]
+    power = observed.power_state if observed else instance.power_state
+    provisioning = observed.provisioning_state if observed else instance.provisioning_state
+    statuses = [power_status(power)]
     if not power_state_only:
-        statuses.insert(0, provisioning_status(instance.provisioning_state, disk_time))
+        statuses.insert(0, provisioning_status(provisioning, disk_time))
     view: dict[str, Any] = {
         "platformUpdateDomain": instance.update_domain,
         "platformFaultDomain": instance.fault_domain,
@@ -76,7 +88,7 @@ def instance_view_wire(
         "statuses": statuses,
     }
     if has_health_source(scale_set):
-        health = instance.health_state
+        health = health_label(observed) if observed else instance.health_state
         view["vmHealth"] = {
             "status": {
                 "code": f"HealthState/{health.lower()}",
@@ -89,7 +101,11 @@ def instance_view_wire(
             "name": name,
             "statuses": [provisioning_status(state)],
         }
-        for name, state in sorted(instance.extension_states.items())
+        for name, state in sorted(
+            dict(observed.extension_states).items()
+            if observed
+            else instance.extension_states.items()
+        )
     ]
     if instance.os_disk is not None:
         view["disks"] = [
@@ -115,6 +131,7 @@ def vm_wire(
     *,
     instance_view: bool = False,
     power_state_only: bool = False,
+    observed: Observation | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": f"{scale_set.arm_id}/virtualMachines/{instance.instance_id}",
@@ -129,7 +146,9 @@ def vm_wire(
     properties: dict[str, Any] = {
         "latestModelApplied": instance.latest_model_applied,
         "vmId": vm_id(scale_set, instance),
-        "provisioningState": instance.provisioning_state,
+        "provisioningState": observed.provisioning_state
+        if observed
+        else instance.provisioning_state,
         "timeCreated": arm_time(instance.created_at),
         "storageProfile": {
             "imageReference": vm_image_reference(scale_set, instance),
@@ -142,7 +161,7 @@ def vm_wire(
     }
     if instance_view:
         properties["instanceView"] = instance_view_wire(
-            scale_set, instance, power_state_only=power_state_only
+            scale_set, instance, observed=observed, power_state_only=power_state_only
         )
     body["properties"] = properties
     return body

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from django.http import HttpResponse
+from django.utils import timezone
 
+from orchestrator.model import Observation
 from rollout.api import lro
 from rollout.api.bodies import INSTANCE_IDS
 from rollout.api.dispatch import ApiCall
@@ -14,6 +16,7 @@ from rollout.api.paging import page
 from rollout.api.serializers.instances import instance_view_wire, vm_wire
 from rollout.api.views.common import scale_set_of
 from rollout.models import AsyncOperationKind, Instance, ScaleSet
+from rollout.provider import observe_scale_set
 from rollout.services.errors import ServiceError, not_found
 from rollout.services.scale_sets import manual_upgrade_instances
 
@@ -44,7 +47,15 @@ def _expand(call: ApiCall) -> set[str]:
 
 
 def _instances(scale_set: ScaleSet) -> list[Instance]:
-    return list(scale_set.instances.select_related("os_disk").order_by("instance_id"))
+    instances = list(scale_set.instances.select_related("os_disk").order_by("instance_id"))
+    for instance in instances:
+        instance.scale_set = scale_set  # latestModelApplied reads it: no query per instance
+    return instances
+
+
+def _observed(scale_set: ScaleSet) -> dict[int, Observation]:
+    """What the compute provider sees of every VM now: one read for the whole scale set."""
+    return observe_scale_set(scale_set, timezone.now())
 
 
 def list_vms(call: ApiCall) -> HttpResponse:
@@ -70,6 +81,7 @@ def list_vms(call: ApiCall) -> HttpResponse:
                 "startswith(instanceView/statuses/code, 'PowerState') eq true.",
                 "$filter",
             )
+    observed = _observed(scale_set) if instance_view else {}
     return json_response(
         page(
             call,
@@ -80,6 +92,7 @@ def list_vms(call: ApiCall) -> HttpResponse:
                 instance,
                 instance_view=instance_view,
                 power_state_only=power_state_only,
+                observed=observed.get(instance.instance_id),
             ),
         )
     )
@@ -92,6 +105,8 @@ def _instance_of(call: ApiCall, scale_set: ScaleSet) -> Instance:
         instance = (
             scale_set.instances.select_related("os_disk").filter(instance_id=int(raw)).first()
         )
+    if instance is not None:
+        instance.scale_set = scale_set
     if instance is None:
         raise not_found(
             f"The Resource 'Microsoft.Compute/virtualMachineScaleSets/{scale_set.name}/"
@@ -104,14 +119,18 @@ def _instance_of(call: ApiCall, scale_set: ScaleSet) -> Instance:
 def get_vm(call: ApiCall) -> HttpResponse:
     scale_set = scale_set_of(call)
     instance = _instance_of(call, scale_set)
+    instance_view = "instanceview" in _expand(call)
+    observed = _observed(scale_set).get(instance.instance_id) if instance_view else None
     return json_response(
-        vm_wire(scale_set, instance, instance_view="instanceview" in _expand(call))
+        vm_wire(scale_set, instance, instance_view=instance_view, observed=observed)
     )
 
 
 def get_vm_instance_view(call: ApiCall) -> HttpResponse:
     scale_set = scale_set_of(call)
-    return json_response(instance_view_wire(scale_set, _instance_of(call, scale_set)))
+    instance = _instance_of(call, scale_set)
+    observed = _observed(scale_set).get(instance.instance_id)
+    return json_response(instance_view_wire(scale_set, instance, observed=observed))
 
 
 def manual_upgrade(call: ApiCall) -> HttpResponse:

@@ -135,3 +135,25 @@ def test_manualupgrade_refuses_bad_instance_ids(arm, web10, body, code):
     assert response.status_code == 400
     assert error_of(response)["code"] == code
     assert set(web10.instances.values_list("model_version", flat=True)) == {1}
+
+
+def test_the_instance_view_shows_what_the_compute_provider_sees_now(arm, web10):
+    """A fault rule (B2) or a reimage in progress shows in vmHealth and the statuses, not only
+    the states stored when the instance was created."""
+    from django.utils import timezone
+
+    from rollout.models import FaultKind, FaultRule
+    from rollout.provider import DatabaseComputeProvider
+
+    FaultRule.objects.create(
+        scale_set=web10, kind=FaultKind.NEVER_HEALTHY, instance_ids=[3], created_at=timezone.now()
+    )
+    view = body_of(arm("GET", f"{VMSS}/web10/virtualMachines/3/instanceView"))
+    assert view["vmHealth"]["status"]["code"] == "HealthState/unhealthy"
+    provider = DatabaseComputeProvider(web10)
+    provider.reimage("5", "22.04.202611110", timezone.now())
+    provider.flush()
+    vm = body_of(arm("GET", f"{VMSS}/web10/virtualMachines/5", query="$expand=instanceView"))
+    assert vm["properties"]["provisioningState"] == "Updating"
+    codes = [s["code"] for s in vm["properties"]["instanceView"]["statuses"]]
+    assert codes == ["ProvisioningState/updating", "PowerState/starting"]
