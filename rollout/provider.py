@@ -58,6 +58,20 @@ def engine_rule(rule: FaultRule) -> EngineFaultRule:
     )
 
 
+def provision_extensions(extensions: Sequence[Extension], at: datetime) -> dict[str, str]:
+    """U3: extensions (in sequencing order) run again; U9: one whose credential has expired at
+    ``at`` fails, and the ones after it never run."""
+    states: dict[str, str] = {}
+    failed = False
+    for extension in extensions:
+        expired = (
+            extension.credential_expires_at is not None and extension.credential_expires_at <= at
+        )
+        states[extension.name] = "Skipped" if failed else ("Failed" if expired else "Succeeded")
+        failed = failed or expired
+    return states
+
+
 def expired_credentials(extensions: Sequence[Extension], now: datetime) -> tuple[str, ...]:
     """U9: the credentials of the model that have expired at ``now``, named for people."""
     return tuple(
@@ -114,18 +128,7 @@ class DatabaseComputeProvider:
         instance.reimage_started_at = at
         instance.restore_started_at = None
         instance.model_version = self.scale_set.model_version
-        # U3: every extension of the model runs again, in its sequencing order; U9: one whose
-        # credential has expired fails, and the ones after it never run.
-        states: dict[str, str] = {}
-        failed = False
-        for extension in self.extensions:
-            expired = (
-                extension.credential_expires_at is not None
-                and extension.credential_expires_at <= at
-            )
-            states[extension.name] = "Skipped" if failed else ("Failed" if expired else "Succeeded")
-            failed = failed or expired
-        instance.extension_states = states
+        instance.extension_states = provision_extensions(self.extensions, at)
         self._changed[instance_id] = instance
 
     def restore_os_disk(self, instance_id: str, at: datetime) -> None:
@@ -263,4 +266,5 @@ __all__: list[Any] = [
     "expired_credentials",
     "health_label",
     "observe_scale_set",
+    "provision_extensions",
 ]

@@ -60,9 +60,3 @@ def not_found(message: str, code: str = "ResourceNotFound") -> ServiceError:
 
 def conflict(message: str, code: str = "Conflict") -> ServiceError:
     return ServiceError(code, message, status=409)
-
-
-def operation_not_allowed(
-    message: str, target: str | None = None, status: int = 409
-) -> ServiceError:
-    return ServiceError("OperationNotAllowed", message, target, status=status)

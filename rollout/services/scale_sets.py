@@ -27,7 +27,9 @@ from rollout.models import (
     ProvisioningState,
     ScaleSet,
     UpgradeMode,
+    provisioning_order,
 )
+from rollout.provider import provision_extensions
 from rollout.services.errors import Problem, ServiceError, invalid_parameter
 from rollout.services.images import model_image_version
 from rollout.services.placement import create_instances
@@ -272,14 +274,12 @@ def manual_upgrade_instances(
             )
         pinned = current.image_version.lower() != "latest"
         target = model_image_version(current).version if pinned else None
-        extensions = list(current.extensions.all())
+        extensions = provisioning_order(list(current.extensions.all()))
         now = timezone.now()
         for instance in instances:
             if target is not None and instance.image_version != target:
                 replace_os_disk(instance, target, now)
-            instance.extension_states = {
-                extension.name: _extension_outcome(extension, now) for extension in extensions
-            }
+            instance.extension_states = provision_extensions(extensions, now)
             instance.model_version = current.model_version
             instance.provisioning_state = ProvisioningState.SUCCEEDED
             instance.power_state = PowerState.RUNNING
@@ -324,11 +324,6 @@ def replace_os_disk(instance: Instance, image_version: str, at: datetime) -> OsD
     )
     instance.os_disk = disk
     return disk
-
-
-def _extension_outcome(extension: Extension, now: datetime) -> str:
-    expired = extension.credential_expires_at is not None and extension.credential_expires_at <= now
-    return "Failed" if expired else "Succeeded"
 
 
 def _refuse_image_identity_change(current: ScaleSet, changes: dict[str, Any]) -> None:
