@@ -6,7 +6,7 @@ asserts, two figures beside their targets:
 1. the latency from a state change's commit to its arrival in a websocket client (median, p95,
    p99 over every message and every client) while a 1,000-instance rollout (``fleet-1000``)
    streams to 50 clients: target p99 under 150 ms. The rollout is driven in this process by
-   ``rollout.tasks.advance_once`` with the engine's own clock, one step after another (a
+   ``rollout.tasks.upgrades.advance_once`` with the engine's own clock, one step after another (a
    harsher stream than real time), each step in a transaction whose commit is timestamped by
    an ``on_commit`` hook that runs just before the broadcast. The 50 clients are plain
    RFC 6455 clients in a subprocess, logged in with a session cookie; the web server is daphne
@@ -127,7 +127,7 @@ class Rollout:
         from django.utils import timezone
 
         from rollout.models import ScaleSet, StartedBy
-        from rollout.services.upgrades import start_os_upgrade
+        from rollout.services.upgrades.operations import start_os_upgrade
 
         scale_set = ScaleSet.objects.get(name="fleet-1000")
         self.operation = start_os_upgrade(scale_set, started_by=StartedBy.PLATFORM, actor="bench")
@@ -139,7 +139,7 @@ class Rollout:
         from django.db import transaction
 
         from rollout.models import Event
-        from rollout.tasks import advance_once
+        from rollout.tasks.upgrades import advance_once
 
         newest = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
         commits: dict[int, float] = {}

@@ -9,7 +9,7 @@ never asserts, four figures beside their targets:
    an instant provider (every simulated timing zero), from ``start_os_upgrade`` to Completed:
    target under 5 s on a 2-core machine;
 3. database queries per step and per batch of the same rollout run in-process
-   (``rollout.tasks.advance_once`` with an explicit ``now``, no Celery) for 10-, 100- and
+   (``rollout.tasks.upgrades.advance_once`` with an explicit ``now``, no Celery) for 10-, 100- and
    1,000-instance zonal scale sets and a 1,000-instance regional one (batches of 1, ~7, ~67
    and 200): target a constant number per batch, whatever the batch size; with the time per
    step split by phase (provider rows, snapshot, observe, engine, apply, commit);
@@ -310,7 +310,7 @@ def build_world() -> World:
 def build_scale_set(world: World, name: str, capacity: int, *, zones: list[str]) -> Any:
     """A scale set of ``capacity`` running VMs on the old image behind a load balancer probe."""
     from rollout.models import ScaleSet
-    from rollout.services.placement import create_instances
+    from rollout.services.scale_sets.placement import create_instances
 
     scale_set = ScaleSet.objects.create(
         resource_group=world.resource_group,
@@ -360,9 +360,9 @@ def statement_kind(sql_text: str) -> str:
 @contextlib.contextmanager
 def phase_timers(timers: dict[str, float]) -> Iterator[None]:
     """Time the parts of ``advance_once`` into ``timers`` (seconds, summed over calls)."""
-    import rollout.tasks as tasks
-    from rollout.apply import Applier
-    from rollout.provider import DatabaseComputeProvider
+    import rollout.tasks.upgrades.upgrades as tasks
+    from rollout.engine.apply import Applier
+    from rollout.engine.provider import DatabaseComputeProvider
 
     targets: list[tuple[Any, str, str]] = [
         (tasks, "DatabaseComputeProvider", "provider rows"),
@@ -418,8 +418,8 @@ def run_in_process(
     from django.utils import timezone
 
     from rollout.models import StartedBy, UpgradeOperation
-    from rollout.services.upgrades import start_os_upgrade
-    from rollout.tasks import advance_once
+    from rollout.services.upgrades.operations import start_os_upgrade
+    from rollout.tasks.upgrades import advance_once
 
     scale_set = build_scale_set(world, label, capacity, zones=zones)
     now = timezone.now()
@@ -634,7 +634,7 @@ def run_through_celery(scale_set: Any, timeout: float, worker: Worker) -> Celery
     from django.utils import timezone
 
     from rollout.models import ACTIVE_STATUSES, StartedBy, UpgradeOperation
-    from rollout.services.upgrades import start_os_upgrade
+    from rollout.services.upgrades.operations import start_os_upgrade
 
     log_offset = worker.log_size()
     started = time.perf_counter()
@@ -812,7 +812,7 @@ def critical_path(operation_id: int, per_batch: float) -> str:
 
 
 def planned_batch_count(scale_set: Any) -> int:
-    from rollout.services.upgrades import policy_for
+    from rollout.services.upgrades.operations import policy_for
 
     policy = policy_for(scale_set, "automatic")
     views = [

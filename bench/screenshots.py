@@ -41,9 +41,9 @@ def set_the_scene() -> dict[str, int]:
 
     from rollout.models import RunningStatus, ScaleSet, StartedBy, UpgradeOperation
     from rollout.services import enable_auto_upgrade
-    from rollout.services.fault_rules import add_fault_rule
-    from rollout.services.images import latest_available_version
-    from rollout.services.upgrades import cancel_upgrade, start_os_upgrade
+    from rollout.services.gallery.images import latest_available_version
+    from rollout.services.scale_sets.fault_rules import add_fault_rule
+    from rollout.services.upgrades.operations import cancel_upgrade, start_os_upgrade
 
     operator = get_user_model().objects.get(username="operator")
     sets = {s.name: s for s in ScaleSet.objects.all()}

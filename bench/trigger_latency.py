@@ -183,7 +183,7 @@ def build_fleet(instances: int) -> Any:
         ScaleSet,
         Subscription,
     )
-    from rollout.services.placement import create_instances
+    from rollout.services.scale_sets.placement import create_instances
 
     region, _ = Region.objects.get_or_create(
         name="westeurope", defaults={"display_name": "West Europe", "availability_zones": []}
@@ -262,7 +262,7 @@ def percentile(values: list[float], share: float) -> float:
 def measure(args: argparse.Namespace, worker: Worker) -> tuple[list[float], list[float]]:
     from django.utils import timezone
 
-    from rollout.services.releases import publish_image_version
+    from rollout.services.releases.publishing import publish_image_version
 
     scale_set = build_fleet(args.instances)
     started: list[float] = []

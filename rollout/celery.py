@@ -10,4 +10,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rollout.settings")
 
 app = Celery("rollout")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()

@@ -138,6 +138,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The task modules; services queue their tasks by name (rollout.services.wakeups).
+CELERY_IMPORTS = ("rollout.tasks.upgrades", "rollout.tasks.releases")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # Django's LOGGING below applies to the worker too
 
 LOGGING = {
@@ -158,17 +160,17 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-overdue-upgrades": {
-        "task": "rollout.tasks.sweep_overdue_operations",
+        "task": "rollout.sweep_overdue_operations",
         "schedule": 5.0,
     },
-    # T1-T7: the safety net of the event-driven trigger (rollout.release_tasks).
+    # T1-T7: the safety net of the event-driven trigger (rollout/tasks/releases.py).
     "scan-automatic-upgrades": {
-        "task": "rollout.release_tasks.scan_automatic_upgrades",
+        "task": "rollout.scan_automatic_upgrades",
         "schedule": 2.0,
     },
     # T4: gallery replication progresses region by region.
     "advance-gallery-replication": {
-        "task": "rollout.release_tasks.advance_gallery_replication",
+        "task": "rollout.advance_gallery_replication",
         "schedule": 1.0,
     },
 }

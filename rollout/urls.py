@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from rollout.views_health import healthz
+from rollout.dashboard.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),

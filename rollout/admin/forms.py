@@ -17,9 +17,9 @@ from django.forms.models import construct_instance
 from rollout.admin.base import problems_of
 from rollout.models import Extension, ImageKind, OsType, ScaleSet
 from rollout.services import ExtensionSpec, Problem, ServiceError, update_scale_set_model
-from rollout.services.images import model_image_version
-from rollout.services.scale_sets import UPDATABLE_FIELDS
-from rollout.services.validation import (
+from rollout.services.gallery.images import model_image_version
+from rollout.services.scale_sets.updates import UPDATABLE_FIELDS
+from rollout.services.scale_sets.validation import (
     TARGET_AUTO_UPDATES,
     TARGET_ENABLE,
     TARGET_EXTENSIONS,

@@ -29,9 +29,9 @@ from rollout.services import (
     enable_auto_upgrade,
     update_scale_set_model,
 )
-from rollout.services.images import model_image_version
-from rollout.services.placement import create_instances
-from rollout.services.scale_sets import UPDATABLE_FIELDS
+from rollout.services.gallery.images import model_image_version
+from rollout.services.scale_sets.placement import create_instances
+from rollout.services.scale_sets.updates import UPDATABLE_FIELDS
 
 INSTANCES_SHOWN = 50
 

@@ -21,7 +21,7 @@ from rollout.models import (
     UpgradeOperation,
 )
 from rollout.models.api import OperationState
-from rollout.wire import arm_time, compact
+from rollout.services.wire import arm_time, compact
 
 
 def record(

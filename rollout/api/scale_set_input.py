@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from rollout.models import ImageKind
-from rollout.services.creation import ModelInput, credential_expiry
-from rollout.services.scale_sets import ExtensionSpec
+from rollout.services.scale_sets.creation import ModelInput, credential_expiry
+from rollout.services.scale_sets.updates import ExtensionSpec
 
 ROLLING_FIELDS = {
     "maxBatchInstancePercent": "max_batch_instance_percent",

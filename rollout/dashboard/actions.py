@@ -29,8 +29,8 @@ from rollout.dashboard.permissions import operator_action
 from rollout.models import ScaleSet, StartedBy, UpgradeKind
 from rollout.services import disable_auto_upgrade, enable_auto_upgrade
 from rollout.services.errors import ServiceError
-from rollout.services.fault_rules import add_fault_rule, remove_fault_rule
-from rollout.services.upgrades import (
+from rollout.services.scale_sets.fault_rules import add_fault_rule, remove_fault_rule
+from rollout.services.upgrades.operations import (
     cancel_upgrade,
     pause_upgrade,
     resume_upgrade,

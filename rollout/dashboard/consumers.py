@@ -26,7 +26,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from rollout.dashboard.fleet import fleet_snapshot
 from rollout.dashboard.live import scale_set_snapshot
 from rollout.dashboard.messages import EventsOut, FleetSnapshotMessage, SnapshotMessage
-from rollout.events import FLEET_GROUP, EventPayload, EventsMessage, as_payload, group_for
+from rollout.events.log import FLEET_GROUP, EventPayload, EventsMessage, as_payload, group_for
 from rollout.models import Event, ScaleSet
 
 # A resume further behind than this gets a fresh snapshot instead of the events.
@@ -114,7 +114,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
             await self.send_snapshot()
 
     async def rollout_events(self, message: EventsMessage) -> None:
-        """The group's message from ``rollout.events.broadcast``: forward it as it is."""
+        """The group's message from ``rollout.events.log.broadcast``: forward it as it is."""
         await self.send_events(message["events"], catch_up=False)
 
     async def send_events(self, events: Iterable[EventPayload], *, catch_up: bool) -> None:

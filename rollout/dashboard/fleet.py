@@ -37,8 +37,8 @@ from rollout.models import (
     version_sort_key,
 )
 from rollout.services import auto_upgrade_refusal
-from rollout.services.images import latest_available_version
-from rollout.services.triggers import OutlookCode, outlook
+from rollout.services.gallery.images import latest_available_version
+from rollout.services.releases.triggers import OutlookCode, outlook
 
 STATE_FILTERS = {
     "upgrading": "Upgrading now",

@@ -17,9 +17,9 @@ from django.utils import timezone
 from orchestrator.policy import HEALTH_WAIT
 from rollout.dashboard.messages import OperationView
 from rollout.dashboard.views_of import operation_view
-from rollout.events import EventPayload, as_payload
+from rollout.events.log import EventPayload, as_payload
 from rollout.models import ScaleSet, UpgradeOperation
-from rollout.services.upgrade_reads import history_item, os_upgrade_history
+from rollout.services.upgrades.reads import history_item, os_upgrade_history
 
 HISTORY_PAGE = 50
 

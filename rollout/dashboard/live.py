@@ -26,7 +26,9 @@ from rollout.dashboard.messages import (
     Timing,
 )
 from rollout.dashboard.views_of import iso, last_event_id, operation_view
-from rollout.events import EventPayload, as_payload
+from rollout.engine.provider import DatabaseComputeProvider
+from rollout.engine.snapshots import health_source_of, load_snapshot, policy_of
+from rollout.events.log import EventPayload, as_payload
 from rollout.models import (
     ACTIVE_STATUSES,
     Event,
@@ -37,9 +39,7 @@ from rollout.models import (
     UpgradeBatch,
     UpgradeOperation,
 )
-from rollout.provider import DatabaseComputeProvider
-from rollout.services.fault_rules import describe_fault_rule
-from rollout.snapshots import health_source_of, load_snapshot, policy_of
+from rollout.services.scale_sets.fault_rules import describe_fault_rule
 
 # The log the page opens with: operator actions, batches and decisions, and instance failures.
 RECENT_EVENTS = 150

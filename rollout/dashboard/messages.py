@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from rollout.events import EventPayload
+from rollout.events.log import EventPayload
 
 # idle: no upgrade has touched the instance yet; the rest are InstanceUpgradeState's values.
 CellState = Literal[
@@ -178,7 +178,7 @@ class AttentionItem(TypedDict):
 
 
 class NextUpgradeView(TypedDict):
-    """T1-T7: what holds the next automatic upgrade back (rollout.services.triggers.outlook)."""
+    """T1-T7: what holds the next automatic upgrade back (``services.releases.triggers``)."""
 
     code: str
     why: str

@@ -24,10 +24,10 @@ from rollout.dashboard.permissions import can_operate
 from rollout.models import FaultKind, Region, ScaleSet, UpgradeKind, UpgradeOperation
 from rollout.services import auto_upgrade_refusal
 from rollout.services.errors import ServiceError
-from rollout.services.fault_rules import describe_fault_rule
-from rollout.services.images import latest_available_version
-from rollout.services.preview import preview_upgrade
-from rollout.services.upgrades import active_operation
+from rollout.services.gallery.images import latest_available_version
+from rollout.services.scale_sets.fault_rules import describe_fault_rule
+from rollout.services.upgrades.operations import active_operation
+from rollout.services.upgrades.preview import preview_upgrade
 
 
 def _scale_set(pk: int) -> ScaleSet:

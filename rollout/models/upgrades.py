@@ -206,7 +206,7 @@ class EventKind(models.TextChoices):
     FAULT_RULE_ADDED = "fault_rule_added", "fault rule added"
     FAULT_RULE_REMOVED = "fault_rule_removed", "fault rule removed"
     IMAGE_PUBLISHED = "image_published", "image published"
-    # Releases, replication and maintenance windows (rollout.services.releases and friends).
+    # Releases, replication and maintenance windows (rollout.services.releases, .gallery).
     RELEASE_PHASE_STARTED = "release_phase_started", "release phase started"
     RELEASE_STOPPED = "release_stopped", "release stopped"
     RELEASE_RESUMED = "release_resumed", "release resumed"

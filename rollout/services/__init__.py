@@ -4,7 +4,7 @@ add no rules of their own."""
 from __future__ import annotations
 
 from rollout.services.errors import Problem, ServiceError
-from rollout.services.scale_sets import (
+from rollout.services.scale_sets.updates import (
     ExtensionSpec,
     auto_upgrade_refusal,
     disable_auto_upgrade,

@@ -24,7 +24,7 @@ import redis
 from django.contrib.auth.models import User
 from django.db import connection
 
-from rollout import demo
+from rollout.demo import fleet as demo
 from rollout.management.commands.create_demo_operator import operators_group
 from rollout.models import ScaleSet
 from tests.support import REDIS_SERVER, database_url, free_port, idle_redis_database

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from rollout.models import ScaleSet
-from rollout.services.images import latest_available_version
+from rollout.services.gallery.images import latest_available_version
 from tests.e2e.conftest import Stack, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

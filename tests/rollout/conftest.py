@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from rollout import demo as demo_fleet
+from rollout.demo import fleet as demo_fleet
 from rollout.models import (
     HealthProbe,
     LoadBalancer,
@@ -24,7 +24,7 @@ from rollout.models import (
     ScaleSet,
     Subscription,
 )
-from rollout.services.placement import create_instances
+from rollout.services.scale_sets.placement import create_instances
 
 UBUNTU = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-LTS"}
 OLD_VERSION = "22.04.202610140"

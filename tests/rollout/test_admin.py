@@ -50,7 +50,7 @@ from rollout.models import (
     UpgradeOperation,
 )
 from rollout.models.api import ApiToken, AsyncOperation, AsyncOperationKind, token_digest
-from rollout.services.placement import create_instances
+from rollout.services.scale_sets.placement import create_instances
 from tests.rollout.releases.fleet import add_release_rows
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,8 @@ from rollout.models import (
     StartedBy,
     UpgradeOperation,
 )
-from rollout.services.upgrades import start_os_upgrade
-from rollout.tasks import advance_once
+from rollout.services.upgrades.operations import start_os_upgrade
+from rollout.tasks.upgrades import advance_once
 from tests.rollout.conftest import NEW_VERSION
 
 pytestmark = pytest.mark.django_db

@@ -29,9 +29,9 @@ from rollout.models import (
     UpgradeOperation,
 )
 from rollout.services.errors import ServiceError
-from rollout.services.upgrade_reads import os_upgrade_history
-from rollout.services.upgrades import start_os_upgrade
-from rollout.tasks import sweep_overdue_operations
+from rollout.services.upgrades.operations import start_os_upgrade
+from rollout.services.upgrades.reads import os_upgrade_history
+from rollout.tasks.upgrades import sweep_overdue_operations
 from tests.support import database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

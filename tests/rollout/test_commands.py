@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from rollout.models import Event, EventKind, RunningStatus, UpgradeOperation
-from rollout.tasks import advance_once
+from rollout.tasks.upgrades import advance_once
 
 pytestmark = pytest.mark.django_db
 

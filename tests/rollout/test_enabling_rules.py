@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from rollout.demo_catalog import SKUS
+from rollout.demo.catalog import SKUS
 from rollout.models import (
     DataDisk,
     Event,

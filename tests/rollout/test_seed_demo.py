@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from rollout import demo as demo_fleet
+from rollout.demo import fleet as demo_fleet
 from rollout.models import (
     GalleryImageVersion,
     Instance,
@@ -18,7 +18,7 @@ from rollout.models import (
     ScaleSet,
 )
 from rollout.services import auto_upgrade_refusal
-from rollout.services.images import latest_available_version
+from rollout.services.gallery.images import latest_available_version
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from orchestrator.model import Observation
 from rollout.api.serializers.scale_sets import image_reference
+from rollout.engine.provider import health_label
 from rollout.models import HealthState, ImageKind, Instance, ScaleSet
-from rollout.provider import health_label
-from rollout.wire import arm_time
+from rollout.services.wire import arm_time
 
 VM_TYPE = "Microsoft.Compute/virtualMachineScaleSets/virtualMachines"
 POWER_DISPLAY = {

@@ -12,7 +12,7 @@ from rollout.models import (
     ReplicationState,
     ResourceGroup,
 )
-from rollout.wire import arm_time, compact
+from rollout.services.wire import arm_time, compact
 
 GALLERY_TYPE = "Microsoft.Compute/galleries"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from orchestrator.policy import format_duration
 from rollout.models import Extension, ImageKind, OsType, PatchMode, ScaleSet
-from rollout.wire import arm_time
+from rollout.services.wire import arm_time
 
 SCALE_SET_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
 EXTENSION_TYPE = "Microsoft.Compute/virtualMachineScaleSets/extensions"

@@ -17,7 +17,7 @@ from rollout.api.serializers.resources import (
 )
 from rollout.models import AsyncOperationKind, GalleryImage, GalleryImageVersion
 from rollout.services.errors import not_found
-from rollout.services.publishing import (
+from rollout.services.gallery.publishing import (
     TargetRegionSpec,
     create_or_update_gallery,
     create_or_update_gallery_image,

@@ -3,8 +3,8 @@
 ``PUT .../locations/{location}/publishers/{publisher}/artifacttypes/vmimage/offers/{offer}/
 skus/{sku}/versions/{version}`` makes the version available in ``location`` (and in
 ``properties.regions``, when given) and, when it is the newest of its SKU, starts its release
-(T1): ``rollout.services.releases.publish_image_version`` does everything; this view parses and
-serialises. The answer is the image version as GET returns it, plus
+(T1): ``rollout.services.releases.publishing.publish_image_version`` does everything;
+this view parses and serialises. The answer is the image version as GET returns it, plus
 ``properties.rollwrightRelease``: the release's id, status and phases.
 """
 
@@ -20,7 +20,7 @@ from rollout.api.envelope import json_response
 from rollout.api.schema import Arr, Obj, Str
 from rollout.api.serializers.resources import image_version_wire
 from rollout.models import Release
-from rollout.services.releases import publish_image_version
+from rollout.services.releases.publishing import publish_image_version
 from rollout.services.resource_groups import resolve_region
 
 PUBLICATION = Obj(

@@ -14,13 +14,13 @@ from rollout.api.serializers.instances import scale_set_instance_view
 from rollout.api.serializers.scale_sets import SCALE_SET_RELATED, scale_set_wire
 from rollout.api.views.common import reload, scale_set_of
 from rollout.models import AsyncOperationKind, ScaleSet
-from rollout.services.creation import (
+from rollout.services.resource_groups import require_resource_group
+from rollout.services.scale_sets.creation import (
     create_scale_set,
     delete_scale_set,
     find_scale_set,
     update_scale_set,
 )
-from rollout.services.resource_groups import require_resource_group
 
 
 def get_scale_set(call: ApiCall) -> HttpResponse:

@@ -10,8 +10,8 @@ from rollout.api.envelope import empty_response, json_response
 from rollout.api.paging import page
 from rollout.api.views.common import scale_set_of
 from rollout.models import AsyncOperationKind, StartedBy
-from rollout.services.upgrade_reads import history_item, os_upgrade_history, rolling_upgrade_status
-from rollout.services.upgrades import cancel_upgrade, start_os_upgrade
+from rollout.services.upgrades.operations import cancel_upgrade, start_os_upgrade
+from rollout.services.upgrades.reads import history_item, os_upgrade_history, rolling_upgrade_status
 
 
 def start_os_rolling_upgrade(call: ApiCall) -> HttpResponse:

@@ -11,13 +11,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rollout.management.commands._upgrade_cli import actor_from, service_error
 from rollout.models import GalleryImageReplica
 from rollout.services.errors import ServiceError
-from rollout.services.lookup import get_resource_group
-from rollout.services.publishing import get_gallery, get_gallery_image
-from rollout.services.replication import (
+from rollout.services.gallery.publishing import get_gallery, get_gallery_image
+from rollout.services.gallery.replication import (
     complete_replication,
     fail_replication,
     restart_replication,
 )
+from rollout.services.lookup import get_resource_group
 
 
 class Command(BaseCommand):

@@ -13,14 +13,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from rollout.engine.windows import window_of
 from rollout.management.commands._upgrade_cli import actor_from, service_error
 from rollout.models import MaintenanceConfiguration
 from rollout.services.errors import ServiceError
 from rollout.services.lookup import get_resource_group, get_scale_set
-from rollout.services.maintenance import (
+from rollout.services.releases.maintenance import (
     assign_maintenance_configuration,
     create_or_update_maintenance_configuration,
-    window_of,
 )
 from rollout.services.resource_groups import resolve_region
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.commands._upgrade_cli import add_scale_set_arguments, scale_set_from
-from rollout.services.upgrade_reads import history_item, os_upgrade_history
+from rollout.services.upgrades.reads import history_item, os_upgrade_history
 
 
 class Command(BaseCommand):

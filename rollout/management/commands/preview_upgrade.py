@@ -15,7 +15,7 @@ from rollout.management.commands._upgrade_cli import (
 )
 from rollout.models import StartedBy
 from rollout.services.errors import ServiceError
-from rollout.services.preview import preview_upgrade
+from rollout.services.upgrades.preview import preview_upgrade
 
 
 class Command(BaseCommand):

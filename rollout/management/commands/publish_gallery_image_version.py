@@ -11,13 +11,13 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.commands._upgrade_cli import actor_from, service_error
 from rollout.services.errors import ServiceError
-from rollout.services.lookup import get_resource_group
-from rollout.services.publishing import (
+from rollout.services.gallery.publishing import (
     TargetRegionSpec,
     get_gallery,
     get_gallery_image,
     publish_gallery_image_version,
 )
+from rollout.services.lookup import get_resource_group
 
 
 class Command(BaseCommand):

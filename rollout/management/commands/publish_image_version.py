@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.commands._upgrade_cli import actor_from, service_error
 from rollout.services.errors import ServiceError
-from rollout.services.releases import publish_image_version
+from rollout.services.releases.publishing import publish_image_version
 
 
 class Command(BaseCommand):

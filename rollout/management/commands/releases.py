@@ -15,8 +15,8 @@ from django.utils import timezone
 from rollout.management.commands._upgrade_cli import actor_from, service_error
 from rollout.models import Release, ScaleSet
 from rollout.services.errors import ServiceError
-from rollout.services.releases import resume_release, stop_release
-from rollout.services.triggers import next_upgrade_status
+from rollout.services.releases.publishing import resume_release, stop_release
+from rollout.services.releases.triggers import next_upgrade_status
 
 VERBS = ("list", "show", "stop", "resume", "next")
 

@@ -22,13 +22,13 @@ from rollout.management.commands._upgrade_cli import (
 )
 from rollout.models import StartedBy
 from rollout.services.errors import ServiceError
-from rollout.services.upgrade_reads import rolling_upgrade_status
-from rollout.services.upgrades import (
+from rollout.services.upgrades.operations import (
     cancel_upgrade,
     pause_upgrade,
     resume_upgrade,
     start_os_upgrade,
 )
+from rollout.services.upgrades.reads import rolling_upgrade_status
 
 VERBS = ("start", "cancel", "pause", "resume", "get_latest")
 

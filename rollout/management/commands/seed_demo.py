@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from rollout import demo
+from rollout.demo import fleet as demo
 
 
 class Command(BaseCommand):

@@ -142,8 +142,8 @@ def test_the_instance_view_shows_what_the_compute_provider_sees_now(arm, web10):
     the states stored when the instance was created."""
     from django.utils import timezone
 
+    from rollout.engine.provider import DatabaseComputeProvider
     from rollout.models import FaultKind, FaultRule
-    from rollout.provider import DatabaseComputeProvider
 
     FaultRule.objects.create(
         scale_set=web10, kind=FaultKind.NEVER_HEALTHY, instance_ids=[3], created_at=timezone.now()

@@ -20,7 +20,7 @@ from rollout.models import (
     UpgradeKind,
     UpgradeOperation,
 )
-from rollout.services.upgrades import start_os_upgrade
+from rollout.services.upgrades.operations import start_os_upgrade
 from tests.rollout.dashboard.conftest import JSON
 
 pytestmark = pytest.mark.django_db

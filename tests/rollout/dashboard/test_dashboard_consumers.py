@@ -16,8 +16,8 @@ from django.utils import timezone
 from rollout.asgi import application
 from rollout.models import Event, ScaleSet
 from rollout.services import enable_auto_upgrade
-from rollout.services.upgrades import start_os_upgrade
-from rollout.tasks import advance_once
+from rollout.services.upgrades.operations import start_os_upgrade
+from rollout.tasks.upgrades import advance_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rollout.models import FaultKind, FaultRule, ScaleSet, StartedBy
-from rollout.services.upgrades import start_os_upgrade
-from rollout.tasks import advance_once
+from rollout.services.upgrades.operations import start_os_upgrade
+from rollout.tasks.upgrades import advance_once
 
 pytestmark = pytest.mark.django_db
 

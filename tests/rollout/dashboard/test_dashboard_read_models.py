@@ -11,8 +11,8 @@ from rollout.dashboard.eta import BatchTimes, batch_estimate, expected_ends
 from rollout.dashboard.fleet import attention, fleet_rows
 from rollout.dashboard.live import scale_set_snapshot
 from rollout.models import Event, FaultKind, FaultRule, ScaleSet, StartedBy
-from rollout.services.upgrades import start_os_upgrade
-from rollout.tasks import advance_once
+from rollout.services.upgrades.operations import start_os_upgrade
+from rollout.tasks.upgrades import advance_once
 from tests.rollout.conftest import NEW_VERSION
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)

@@ -6,7 +6,7 @@ import pytest
 
 from rollout.models import Event, EventKind, FaultRule
 from rollout.services.errors import ServiceError
-from rollout.services.fault_rules import add_fault_rule, remove_fault_rule
+from rollout.services.scale_sets.fault_rules import add_fault_rule, remove_fault_rule
 
 pytestmark = pytest.mark.django_db
 

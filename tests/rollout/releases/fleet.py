@@ -44,10 +44,10 @@ from rollout.models import (
     UpgradeKind,
     UpgradeOperation,
 )
-from rollout.services.placement import create_instances
-from rollout.services.releases import reconcile_scale_sets
-from rollout.services.replication import advance_replications
-from rollout.tasks import advance_once
+from rollout.services.gallery.replication import advance_replications
+from rollout.services.releases.publishing import reconcile_scale_sets
+from rollout.services.scale_sets.placement import create_instances
+from rollout.tasks.upgrades import advance_once
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 UBUNTU = ("Canonical", "0001-com-ubuntu-server-jammy", "22_04-LTS")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from rollout import demo as demo_fleet
+from rollout.demo import fleet as demo_fleet
 from rollout.models import (
     Release,
     ReleaseKind,
@@ -21,7 +21,7 @@ from rollout.models import (
     TargetState,
 )
 from rollout.services import ExtensionSpec, manual_upgrade_instances, update_scale_set_model
-from rollout.services.releases import publish_image_version
+from rollout.services.releases.publishing import publish_image_version
 from tests.rollout.releases.fleet import UBUNTU, Driver, versions_of
 
 pytestmark = pytest.mark.django_db

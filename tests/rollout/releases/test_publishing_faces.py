@@ -23,7 +23,7 @@ from rollout.models import (
     ReleaseStatus,
     ReplicationState,
 )
-from rollout.services.releases import publish_image_version
+from rollout.services.releases.publishing import publish_image_version
 from tests.rollout.releases.fleet import NEW, UBUNTU, Fleet
 
 pytestmark = pytest.mark.django_db
@@ -273,7 +273,7 @@ def test_the_admin_checks_maintenance_windows_through_the_service(
 def test_the_admin_lists_replications_and_fails_one(fleet: Fleet, admin: Client) -> None:
     image = fleet.gallery_image()
     publish_image_version(*UBUNTU, NEW)  # unrelated; the list still renders
-    from rollout.services.publishing import TargetRegionSpec, publish_gallery_image_version
+    from rollout.services.gallery.publishing import TargetRegionSpec, publish_gallery_image_version
 
     version, _ = publish_gallery_image_version(
         image, "1.2.0", "westeurope", target_regions=[TargetRegionSpec("eastus")]

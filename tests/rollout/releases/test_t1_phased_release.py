@@ -11,6 +11,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from orchestrator.releases.phases import RegionLoad, plan_phases
 from rollout.models import (
     Event,
     EventKind,
@@ -20,8 +21,8 @@ from rollout.models import (
     TargetState,
     UpgradeOperation,
 )
-from rollout.services.release_plan import RegionLoad, plan_phases
-from rollout.services.releases import (
+from rollout.services import wakeups
+from rollout.services.releases.publishing import (
     publish_image_version,
     reconcile_release,
     reconcile_scale_sets,
@@ -195,7 +196,6 @@ def test_t1_the_end_of_an_upgrade_starts_the_next_phase_in_the_same_pass(
 ) -> None:
     """Event-driven: the upgrade's end enqueues the trigger for its scale set, and that one
     pass settles it, completes phase 1, starts phase 2 and its upgrade."""
-    from rollout import release_tasks
 
     first = fleet.add("we-2", "westeurope", 2)
     fleet.add("ne-3", "northeurope", 3)
@@ -205,10 +205,12 @@ def test_t1_the_end_of_an_upgrade_starts_the_next_phase_in_the_same_pass(
     driver = Driver(scan=False)
     operation = UpgradeOperation.objects.get(scale_set=first)
     with (
-        mock.patch.object(release_tasks.reconcile, "apply_async") as enqueue,
+        mock.patch.object(wakeups, "send") as enqueue,
         django_capture_on_commit_callbacks(execute=True),
     ):
         driver.run(lambda: not UpgradeOperation.objects.get(pk=operation.pk).is_active)
-    assert ((None, [first.pk]),) in [call.args for call in enqueue.call_args_list]
+    assert (wakeups.RECONCILE, (None, [first.pk]), None) in [
+        call.args for call in enqueue.call_args_list
+    ]
     passed = reconcile_scale_sets([first.pk], driver.now)[release.pk]
     assert (passed.ended, passed.phases_started, passed.started) == (["we-2"], [1], ["ne-3"])

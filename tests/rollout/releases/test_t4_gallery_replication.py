@@ -20,14 +20,14 @@ from rollout.models import (
     TargetState,
     UpgradeOperation,
 )
-from rollout.services.publishing import TargetRegionSpec, publish_gallery_image_version
-from rollout.services.releases import reconcile_scale_sets
-from rollout.services.replication import (
+from rollout.services.gallery.publishing import TargetRegionSpec, publish_gallery_image_version
+from rollout.services.gallery.replication import (
     advance_replications,
     fail_replication,
     restart_replication,
 )
-from rollout.services.triggers import OutlookCode, outlook
+from rollout.services.releases.publishing import reconcile_scale_sets
+from rollout.services.releases.triggers import OutlookCode, outlook
 from tests.rollout.releases.fleet import GALLERY_OLD, T0, Driver, Fleet, versions_of
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,9 @@ from rollout.models import (
     UpgradeKind,
     UpgradeOperation,
 )
-from rollout.services.releases import publish_image_version, reconcile_scale_sets
-from rollout.services.triggers import (
+from rollout.services import wakeups
+from rollout.services.releases.publishing import publish_image_version, reconcile_scale_sets
+from rollout.services.releases.triggers import (
     Due,
     OutlookCode,
     delays_for,
@@ -28,6 +29,7 @@ from rollout.services.triggers import (
     next_upgrade_status,
     outlook,
 )
+from rollout.tasks import releases as release_tasks
 from tests.rollout.releases.fleet import NEW, NEWER, T0, UBUNTU, Driver, Fleet, all_done
 
 pytestmark = pytest.mark.django_db
@@ -136,16 +138,15 @@ def test_t5_publishing_triggers_the_release_after_commit_and_the_trigger_wakes_a
     fleet: Fleet, django_capture_on_commit_callbacks: Any
 ) -> None:
     """Event-driven: the beat scan is the safety net, not the path."""
-    from rollout import release_tasks
 
     scale_set = fleet.add("web-4", "westeurope", 4)
-    with mock.patch.object(release_tasks.reconcile, "apply_async") as enqueue:
+    with mock.patch.object(wakeups, "send") as enqueue:
         with django_capture_on_commit_callbacks(execute=True):
             release = publish_image_version(*UBUNTU, NEW).release
         assert release is not None
-        enqueue.assert_called_once_with(([release.pk], None))
+        enqueue.assert_called_once_with(wakeups.RECONCILE, ([release.pk], None), None)
         enqueue.reset_mock()
         release_tasks.reconcile([release.pk], None)  # as the worker runs it
-        ((args, options),) = [(call.args[0], call.kwargs) for call in enqueue.call_args_list]
-    assert args == (None, [scale_set.pk])
-    assert options["eta"] == outlook(scale_set).when
+        ((name, args, at),) = [call.args for call in enqueue.call_args_list]
+    assert (name, args) == (wakeups.RECONCILE, (None, [scale_set.pk]))
+    assert at == outlook(scale_set).when

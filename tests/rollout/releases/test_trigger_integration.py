@@ -13,7 +13,7 @@ import redis
 from django.utils import timezone
 
 from rollout.models import InstanceUpgrade, ReleaseStatus, TargetState, TriggerPolicy
-from rollout.services.releases import publish_image_version
+from rollout.services.releases.publishing import publish_image_version
 from tests.rollout.releases.fleet import NEW, UBUNTU, Fleet, versions_of
 from tests.rollout.test_celery_integration import TIME_SCALE, Worker, redis_answers
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from rollout.engine.provider import health_label, observe_scale_set
 from rollout.models import (
     InstanceUpgrade,
     ReleaseStatus,
@@ -17,9 +18,8 @@ from rollout.models import (
     TargetState,
     UpgradeOperation,
 )
-from rollout.provider import health_label, observe_scale_set
 from rollout.services import ExtensionSpec, manual_upgrade_instances, update_scale_set_model
-from rollout.services.releases import publish_image_version, resume_release
+from rollout.services.releases.publishing import publish_image_version, resume_release
 from tests.rollout.releases.fleet import (
     NEW,
     NEWER,

@@ -1,10 +1,11 @@
-"""Celery tasks of automatic upgrades: the trigger (T1-T7) and the gallery replication (T4).
+"""Celery entry points of automatic upgrades: the trigger (T1-T7) and gallery replication (T4).
 
 Event-driven first, the beat second (STYLE 2.4):
 
 * publishing a version, a replica completing, a window or policy changing, and an upgrade
-  ending each enqueue ``reconcile`` for what they touch, after commit, so a version that is
-  eligible with no delay (immediate mode) starts rolling within a second or so;
+  ending each queue ``rollout.reconcile`` for what they touch, after commit
+  (``rollout.services.wakeups``), so a version that is eligible with no delay (immediate mode)
+  starts rolling within a second or so;
 * a trigger that finds a future due time (a T5 delay, a T7 window) asks to be woken then;
 * the beat runs ``scan_automatic_upgrades`` (the whole fleet) and ``advance_gallery_replication``
   every few seconds: the safety net when a message is lost or a worker dies, never the only
@@ -18,25 +19,22 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from celery import shared_task
-from django.db import transaction
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.utils import timezone
 
-from rollout.models import ACTIVE_STATUSES, ScaleSet, UpgradeOperation
-from rollout.services.releases import reconcile_release, reconcile_scale_sets, scan
-from rollout.services.replication import advance_replications
-from rollout.services.triggers import outlook
+from rollout.models import ReleaseTarget, ScaleSet, TargetState
+from rollout.services import wakeups
+from rollout.services.gallery.replication import advance_replications
+from rollout.services.releases.publishing import reconcile_release, reconcile_scale_sets, scan
+from rollout.services.releases.triggers import outlook
 
 logger = logging.getLogger(__name__)
 
 WAKE_HORIZON = timedelta(minutes=5)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(name=wakeups.RECONCILE, acks_late=True, ignore_result=True)
 def reconcile(release_ids: list[int] | None = None, scale_set_ids: list[int] | None = None) -> None:
     """Reconcile these releases and scale sets now, then wake again at the next due time."""
     now = timezone.now()
@@ -46,8 +44,6 @@ def reconcile(release_ids: list[int] | None = None, scale_set_ids: list[int] | N
     if scale_set_ids:
         reconcile_scale_sets(scale_set_ids, now)
     if release_ids:
-        from rollout.models import ReleaseTarget, TargetState
-
         touched += list(
             ReleaseTarget.objects.filter(
                 release_id__in=release_ids, state=TargetState.PENDING
@@ -56,7 +52,7 @@ def reconcile(release_ids: list[int] | None = None, scale_set_ids: list[int] | N
     _wake_at_next_due(sorted(set(touched)), now)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name=wakeups.SCAN_AUTOMATIC_UPGRADES, ignore_result=True)
 def scan_automatic_upgrades() -> int:
     """The beat's safety net: every scale set and every open release."""
     results = scan()
@@ -66,27 +62,11 @@ def scan_automatic_upgrades() -> int:
     return started
 
 
-@shared_task(ignore_result=True)
+@shared_task(name=wakeups.ADVANCE_GALLERY_REPLICATION, ignore_result=True)
 def advance_gallery_replication() -> int:
     """The beat moves replications on (T4); a completed one triggers its region's followers."""
     result = advance_replications()
     return len(result.completed)
-
-
-def schedule_reconcile(
-    *,
-    release_ids: list[int] | None = None,
-    scale_set_ids: list[int] | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Enqueue ``reconcile`` (at ``at``, now when None); never raise: the beat catches up."""
-    try:
-        options: dict[str, Any] = {}
-        if at is not None and at > timezone.now():
-            options["eta"] = at
-        reconcile.apply_async((release_ids, scale_set_ids), **options)
-    except Exception:
-        logger.warning("could not enqueue a trigger; the beat scan will", exc_info=True)
 
 
 def _wake_at_next_due(scale_set_ids: list[int], now: datetime) -> None:
@@ -102,15 +82,5 @@ def _wake_at_next_due(scale_set_ids: list[int], now: datetime) -> None:
         for found in (outlook(s, now) for s in ScaleSet.objects.filter(pk__in=scale_set_ids))
         if found.when is not None and now < found.when <= now + WAKE_HORIZON
     ]
-    if moments:
-        schedule_reconcile(scale_set_ids=scale_set_ids, at=min(moments))
-
-
-@receiver(post_save, sender=UpgradeOperation, dispatch_uid="rollout.release_tasks.ended")
-def upgrade_ended(sender: Any, instance: UpgradeOperation, **kwargs: Any) -> None:
-    """An upgrade just ended: its release (T1: the next scale set or phase) and anything held
-    back by it are reconsidered after commit."""
-    if instance.status in ACTIVE_STATUSES or kwargs.get("created"):
-        return
-    scale_set_id = instance.scale_set_id
-    transaction.on_commit(lambda: schedule_reconcile(scale_set_ids=[scale_set_id]))
+    if moments:  # nothing to commit here: sent at once
+        wakeups.send(wakeups.RECONCILE, (None, scale_set_ids), min(moments))

@@ -1,13 +1,14 @@
 """T4: the simulated replication of Compute Gallery image versions, region by region.
 
-Publishing a version (``rollout.services.publishing``) gives each target region a replica that
-starts ``Replicating``. ``advance_replications(now)`` (a beat task) moves each one on: the
-first time it sees a replica it gives it a ``ReplicationSchedule`` (from its current progress
-to 100% over a nominal duration, varied per version and region so regions finish one after
-another, divided by ``ROLLWRIGHT_TIME_SCALE``); when a replica reaches 100% it is
-``Completed`` and the scale sets that follow the image in that region are reconsidered at once
-(after commit): the version is now eligible there (T4). ``fail_at_percent`` on the schedule,
-or ``fail_replication``, makes a replica ``Failed`` (B2 rehearsal): nothing rolls out there.
+Publishing a version (``rollout.services.gallery.publishing``) gives each target region a
+replica that starts ``Replicating``. ``advance_replications(now)`` (a beat task) moves each
+one on: the first time it sees a replica it gives it a ``ReplicationSchedule`` (from its
+current progress to 100% over a nominal duration, varied per version and region so regions
+finish one after another, divided by ``ROLLWRIGHT_TIME_SCALE``); when a replica reaches 100%
+it is ``Completed`` and the scale sets that follow the image in that region are reconsidered
+at once (after commit): the version is now eligible there (T4). ``fail_at_percent`` on the
+schedule, or ``fail_replication``, makes a replica ``Failed`` (B2 rehearsal): nothing rolls
+out there.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from rollout.models import (
     ReplicationState,
     ScaleSet,
 )
+from rollout.services import wakeups
 from rollout.services.errors import ServiceError
 
 # Nominal time to replicate one version to one region (Azure's take minutes to hours).
@@ -197,9 +199,7 @@ def _complete(replica: GalleryImageReplica, now: datetime, actor: Any, reason: s
         ).values_list("pk", flat=True)
     )
     if followers:
-        from rollout.release_tasks import schedule_reconcile
-
-        transaction.on_commit(lambda: schedule_reconcile(scale_set_ids=followers))
+        wakeups.reconcile(scale_set_ids=followers)
 
 
 def _fail(

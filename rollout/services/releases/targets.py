@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
+from orchestrator.releases.phases import RegionLoad, next_phase_size, plan_phases
 from rollout.models import (
     ACTIVE_STATUSES,
     ImageKind,
@@ -31,8 +32,12 @@ from rollout.models import (
     UpgradeOperation,
     version_sort_key,
 )
-from rollout.services.release_plan import RegionLoad, next_phase_size, plan_phases
-from rollout.services.triggers import Candidate, candidate_for, instance_versions, is_behind
+from rollout.services.releases.triggers import (
+    Candidate,
+    candidate_for,
+    instance_versions,
+    is_behind,
+)
 
 PLATFORM = "Platform"
 # A target in one of these states that is behind the version again is pending again.

@@ -24,7 +24,7 @@ from orchestrator.behaviour import BehaviourModel, SimulatedInstance
 from orchestrator.behaviour import FaultKind as EngineFaultKind
 from orchestrator.behaviour import FaultRule as EngineFaultRule
 from orchestrator.model import AppHealthState, Observation
-from rollout.bulk import update_rows
+from rollout.engine.bulk import update_rows
 from rollout.models import (
     DiskState,
     Extension,

@@ -10,12 +10,12 @@ from django.utils import timezone
 from orchestrator.health import instance_health
 from orchestrator.model import InstanceView
 from orchestrator.planner import Plan, plan_batches
+from rollout.engine.provider import DatabaseComputeProvider
+from rollout.engine.snapshots import health_source_of
 from rollout.models import Instance, ScaleSet, StartedBy, UpgradeKind
-from rollout.provider import DatabaseComputeProvider
 from rollout.services.errors import invalid_parameter
-from rollout.services.images import latest_available_version
-from rollout.services.upgrades import policy_for
-from rollout.snapshots import health_source_of
+from rollout.services.gallery.images import latest_available_version
+from rollout.services.upgrades.operations import policy_for
 
 
 @dataclass(frozen=True)

@@ -44,17 +44,17 @@ from rollout.models import (
     TriggerPolicyAssignment,
 )
 from rollout.services.errors import ServiceError
-from rollout.services.maintenance import (
-    assign_maintenance_configuration,
-    create_or_update_maintenance_configuration,
-)
-from rollout.services.releases import publish_image_version, resume_release, stop_release
-from rollout.services.replication import (
+from rollout.services.gallery.replication import (
     complete_replication,
     fail_replication,
     restart_replication,
 )
-from rollout.services.triggers import assign_trigger_policy, next_upgrade_status
+from rollout.services.releases.maintenance import (
+    assign_maintenance_configuration,
+    create_or_update_maintenance_configuration,
+)
+from rollout.services.releases.publishing import publish_image_version, resume_release, stop_release
+from rollout.services.releases.triggers import assign_trigger_policy, next_upgrade_status
 
 # Releases
 

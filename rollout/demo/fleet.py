@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from rollout.demo_catalog import REGIONS, RELEASE_DATES, SKUS, ZONES, version_string
+from rollout.demo.catalog import REGIONS, RELEASE_DATES, SKUS, ZONES, version_string
 from rollout.models import (
     Extension,
     Gallery,
@@ -38,7 +38,7 @@ from rollout.models import (
     UpgradeMode,
     version_sort_key,
 )
-from rollout.services.placement import create_instances
+from rollout.services.scale_sets.placement import create_instances
 
 DEMO_SUBSCRIPTION = "6f2c1a52-0b8e-4b51-9b1e-7c1f3e0d2a10"
 DEMO_RESOURCE_GROUP = "rollwright-demo"

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rollout import events
+from rollout.engine.provider import provision_extensions
 from rollout.models import (
     DiskState,
     EventKind,
@@ -29,11 +30,10 @@ from rollout.models import (
     UpgradeMode,
     provisioning_order,
 )
-from rollout.provider import provision_extensions
 from rollout.services.errors import Problem, ServiceError, invalid_parameter
-from rollout.services.images import model_image_version
-from rollout.services.placement import create_instances
-from rollout.services.validation import (
+from rollout.services.gallery.images import model_image_version
+from rollout.services.scale_sets.placement import create_instances
+from rollout.services.scale_sets.validation import (
     TARGET_ENABLE,
     TARGET_IMAGE_ID,
     TARGET_OFFER,
@@ -237,7 +237,7 @@ def _start_model_rollout(scale_set: ScaleSet, actor: Any) -> None:
     rolling upgrade policy and with no automatic rollback (a user's change, as M1). While
     another upgrade runs, the change waits: instances keep latestModelApplied false until a
     manual upgrade or the next model change."""
-    from rollout.services.upgrades import active_operation, start_os_upgrade
+    from rollout.services.upgrades.operations import active_operation, start_os_upgrade
 
     if active_operation(scale_set) is not None:
         return

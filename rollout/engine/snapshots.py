@@ -21,9 +21,9 @@ from orchestrator.model import (
     Snapshot,
 )
 from orchestrator.policy import EffectivePolicy, RollingUpgradePolicy, UpgradeKind
+from rollout.engine.provider import DatabaseComputeProvider, expired_credentials
+from rollout.engine.windows import maintenance_window_for
 from rollout.models import InstanceUpgrade, ScaleSet, UpgradeBatch, UpgradeOperation
-from rollout.provider import DatabaseComputeProvider, expired_credentials
-from rollout.services.maintenance import maintenance_window_for
 
 # A model rollout (upgradePolicy.mode Rolling) targets an image *and* a model: the engine
 # compares versions as opaque strings, so both travel together as "22.04.1 @ model 3".

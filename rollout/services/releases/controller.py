@@ -13,8 +13,8 @@ workers never start two upgrades the gates forbid:
 3. Phases advance: phase N starts when phase N-1 has every target succeeded, skipped or
    superseded.
 4. While the release is Rolling, every pending target the gates let through starts its
-   automatic upgrade (``rollout.services.triggers.gate``: phase, geo pair, one scale set per
-   region, T5 delay, T7 window).
+   automatic upgrade (``triggers.gate``: phase, geo pair, one scale set per region,
+   T5 delay, T7 window).
 5. With nothing pending or running and every phase done, the release ends: Completed, or
    Superseded when a newer version took over some targets.
 
@@ -50,9 +50,15 @@ from rollout.models import (
     version_sort_key,
 )
 from rollout.services.errors import ServiceError
-from rollout.services.release_targets import PLATFORM, join, release_needed
-from rollout.services.triggers import Candidate, candidate_for, gate, instance_versions, is_behind
-from rollout.services.upgrades import start_os_upgrade
+from rollout.services.releases.targets import PLATFORM, join, release_needed
+from rollout.services.releases.triggers import (
+    Candidate,
+    candidate_for,
+    gate,
+    instance_versions,
+    is_behind,
+)
+from rollout.services.upgrades.operations import start_os_upgrade
 
 
 @dataclass

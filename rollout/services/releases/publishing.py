@@ -38,8 +38,9 @@ from rollout.models import (
     TargetState,
     version_sort_key,
 )
+from rollout.services import wakeups
 from rollout.services.errors import ServiceError, invalid_parameter, not_found
-from rollout.services.release_controller import (
+from rollout.services.releases.controller import (
     Reconciled,
     advance_phases,
     reconcile_release,
@@ -47,14 +48,14 @@ from rollout.services.release_controller import (
     scan,
     set_status,
 )
-from rollout.services.release_targets import (
+from rollout.services.releases.targets import (
     PLATFORM,
     REJOIN_STATES,
     following_scale_sets,
     gallery_release,
     join,
 )
-from rollout.services.triggers import instance_versions, is_behind
+from rollout.services.releases.triggers import instance_versions, is_behind
 
 VERSION_NAME = re.compile(r"^\d{1,10}\.\d{1,10}\.\d{1,15}$")
 
@@ -163,7 +164,7 @@ def publish_image_version(
         )
         if release is not None:
             release_id = release.pk
-            transaction.on_commit(lambda: _schedule(release_ids=[release_id]))
+            wakeups.reconcile(release_ids=[release_id])
     return Publication(row, release, created, tuple(r.name for r in added), message)
 
 
@@ -261,7 +262,7 @@ def resume_release(release: Release, *, actor: Any = None, reason: str = "") -> 
             reason=reason,
         )
         release_id = locked.pk
-        transaction.on_commit(lambda: _schedule(release_ids=[release_id]))
+        wakeups.reconcile(release_ids=[release_id])
     return locked
 
 
@@ -294,12 +295,6 @@ def _describe(release: Release) -> str:
 
 def describe_release(release: Release) -> str:
     return _describe(release)
-
-
-def _schedule(*, release_ids: list[int] | None = None) -> None:
-    from rollout.release_tasks import schedule_reconcile
-
-    schedule_reconcile(release_ids=release_ids)
 
 
 __all__ = [

@@ -21,7 +21,7 @@ and stops at the first that holds it back:
 9. T7: its maintenance window is closed;
 10. otherwise it is due now.
 
-``rollout.services.releases`` acts on the same gates (``gate``) when it reconciles a release;
+``controller`` acts on the same gates (``gate``) when it reconciles a release;
 ``next_upgrade_status`` is the dashboard's one-line summary of the outlook.
 """
 
@@ -37,7 +37,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from orchestrator.releases.windows import describe_countdown
 from rollout import events
+from rollout.engine.windows import maintenance_window_for
 from rollout.models import (
     EventKind,
     GalleryImageReplica,
@@ -59,9 +61,9 @@ from rollout.models import (
     UpgradeOperation,
     version_sort_key,
 )
-from rollout.services.images import platform_image_of
-from rollout.services.maintenance import describe_countdown, maintenance_window_for
-from rollout.services.upgrades import active_operation
+from rollout.services import wakeups
+from rollout.services.gallery.images import platform_image_of
+from rollout.services.upgrades.operations import active_operation
 
 DEFAULT_POLICY = "azure-default"
 
@@ -583,12 +585,5 @@ def assign_trigger_policy(
             policy=policy.name if policy is not None else None,
             immediate=policy.immediate if policy is not None else None,
         )
-        scale_set_id = scale_set.pk
-
-        def wake() -> None:
-            from rollout.release_tasks import schedule_reconcile
-
-            schedule_reconcile(scale_set_ids=[scale_set_id])
-
-        transaction.on_commit(wake)
+        wakeups.reconcile(scale_set_ids=[scale_set.pk])
     return assignment

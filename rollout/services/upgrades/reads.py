@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from rollout.models import ScaleSet, UpgradeOperation
 from rollout.services.errors import not_found
-from rollout.wire import arm_time, compact
+from rollout.services.wire import arm_time, compact
 
 ROLLING_UPGRADES_TYPE = "Microsoft.Compute/virtualMachineScaleSets/rollingUpgrades"
 # H1: the last five OS upgrades attempted within the past two months.

@@ -1,7 +1,7 @@
 """Operator verbs on OS upgrades: start (M1 or automatic), cancel (U10), pause and resume (B5).
 
 They write the operation row and the audit event, then wake the engine after commit; the
-engine (``rollout.tasks.advance``) does everything else.
+engine (``rollout.tasks.upgrades.advance``) does everything else.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from rollout.models import (
     UpgradeKind,
     UpgradeOperation,
 )
+from rollout.services import wakeups
 from rollout.services.errors import ServiceError, conflict, invalid_parameter
-from rollout.services.images import latest_available_version
+from rollout.services.gallery.images import latest_available_version
 
 
 def rolling_policy_of(scale_set: ScaleSet) -> RollingUpgradePolicy:
@@ -223,6 +224,4 @@ def _require_active(scale_set: ScaleSet, verb: str) -> UpgradeOperation:
 
 
 def _wake_after_commit(operation_id: int) -> None:
-    from rollout.tasks import schedule_advance
-
-    transaction.on_commit(lambda: schedule_advance(operation_id, None))
+    wakeups.advance_operation(operation_id)

@@ -35,8 +35,7 @@ from rollout.services.errors import (
     conflict,
     invalid_parameter,
 )
-from rollout.services.images import model_image_version
-from rollout.services.placement import create_instances
+from rollout.services.gallery.images import model_image_version
 from rollout.services.resource_groups import (
     TARGET_LOCATION,
     check_name,
@@ -44,11 +43,12 @@ from rollout.services.resource_groups import (
     refuse_while_upgrading,
     resolve_region,
 )
-from rollout.services.scale_sets import (
+from rollout.services.scale_sets.placement import create_instances
+from rollout.services.scale_sets.updates import (
     ExtensionSpec,
     update_scale_set_model,
 )
-from rollout.services.validation import (
+from rollout.services.scale_sets.validation import (
     IMAGE,
     TARGET_EXTENSIONS,
     TARGET_HEALTH_PROBE,

@@ -14,7 +14,9 @@ from orchestrator import actions as a
 from orchestrator.decision import Decision
 from orchestrator.model import InstanceUpgradeState, count_progress
 from rollout import events
-from rollout.bulk import update_rows
+from rollout.engine.bulk import update_rows
+from rollout.engine.provider import DatabaseComputeProvider
+from rollout.engine.snapshots import image_of, progress_of
 from rollout.models import (
     Event,
     EventKind,
@@ -22,8 +24,6 @@ from rollout.models import (
     UpgradeBatch,
     UpgradeOperation,
 )
-from rollout.provider import DatabaseComputeProvider
-from rollout.snapshots import image_of, progress_of
 
 INSTANCE_FIELDS = [
     "state",

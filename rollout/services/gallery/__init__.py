@@ -1,0 +1,3 @@
+"""gallery."""
+
+from __future__ import annotations

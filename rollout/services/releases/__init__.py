@@ -1,0 +1,3 @@
+"""releases."""
+
+from __future__ import annotations

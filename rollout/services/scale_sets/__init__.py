@@ -1,0 +1,3 @@
+"""scale_sets."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""upgrades."""
+
+from __future__ import annotations

@@ -1,0 +1,73 @@
+"""One engine step of one operation: snapshot in, ``engine.step``, decision applied, in one
+transaction (STYLE 2.4). The Celery task ``rollout.advance`` calls ``advance_once``; so do tests,
+one step at a time, with an explicit ``now``.
+
+A worker killed at any moment loses nothing: the transaction rolls back, the message is
+redelivered (acks_late), and the beat's sweeper re-enqueues any operation whose next look is
+overdue (``overdue_operations``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from orchestrator.engine import step
+from rollout.engine.apply import apply_decision
+from rollout.engine.provider import DatabaseComputeProvider
+from rollout.engine.snapshots import load_snapshot
+from rollout.models import ACTIVE_STATUSES, UpgradeOperation
+from rollout.services import wakeups
+
+# How late an operation's next look may be before the sweeper re-enqueues it.
+SWEEP_GRACE = timedelta(seconds=5)
+# A wake-up this early counts as on time: an ETA may fire a few milliseconds before its moment.
+EARLY_TOLERANCE = timedelta(milliseconds=50)
+
+
+def advance_once(operation_id: int, now: datetime | None = None) -> datetime | None:
+    """One engine step of one operation, in one transaction; returns its next look.
+
+    Returns None when there is nothing to do: the operation ended, is paused, or is held by
+    another worker; returns the stored next look, doing nothing, when it is not due yet.
+    A look due later is queued after commit; so is the release's reconcile when the
+    operation ends (T1: the next scale set or phase).
+    """
+    with transaction.atomic():
+        operation = (
+            UpgradeOperation.objects.select_for_update(skip_locked=True)
+            .select_related("scale_set__location")
+            .filter(pk=operation_id, status__in=ACTIVE_STATUSES)
+            .first()
+        )
+        if operation is None:
+            return None
+        now = now or timezone.now()
+        if operation.next_look_at is None or operation.next_look_at > now + EARLY_TOLERANCE:
+            return operation.next_look_at  # paused, or a duplicate wake-up before its time
+        provider = DatabaseComputeProvider(operation.scale_set)
+        snapshot, rows, batches = load_snapshot(operation, provider, now)
+        decision = step(snapshot, now)
+        recheck_at = decision.recheck_at
+        if recheck_at is not None and recheck_at > now:
+            # Registered before the events' broadcast, so the next step is queued first.
+            wakeups.advance_operation(operation_id, recheck_at)
+        apply_decision(operation, provider, rows, batches, decision, now)
+        operation.next_look_at = recheck_at
+        operation.step_count += 1
+        operation.save()
+        if decision.finish is not None:
+            wakeups.upgrade_ended(operation.scale_set_id)
+        return recheck_at
+
+
+def overdue_operations(now: datetime | None = None) -> list[int]:
+    """Active operations whose next look is overdue by more than ``SWEEP_GRACE``."""
+    now = now or timezone.now()
+    return list(
+        UpgradeOperation.objects.filter(
+            status__in=ACTIVE_STATUSES, next_look_at__lte=now - SWEEP_GRACE
+        ).values_list("pk", flat=True)
+    )
