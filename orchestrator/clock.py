@@ -1,17 +1,11 @@
-"""Clocks. The engine never reads one: the edge reads `now` and passes it to `engine.step`.
-
-`SystemClock` is the only code in `orchestrator/` allowed to read the wall clock; the Django
-edge uses it. Tests and simulations use `ManualClock`. Times are timezone-aware UTC.
+"""The simulation's clock. The engine never reads one: the edge reads `now` and passes it to
+`engine.step`; the in-memory simulation (and the what-if) moves a `ManualClock`. Times are
+timezone-aware UTC.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
 
 
 def require_aware(moment: datetime) -> datetime:
@@ -19,13 +13,6 @@ def require_aware(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment.isoformat()}: use a timezone-aware one")
     return moment.astimezone(UTC)
-
-
-class SystemClock:
-    """The wall clock, in UTC."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class ManualClock:

@@ -42,10 +42,6 @@ class InstanceUpgradeState(StrEnum):
         return self in _TERMINAL
 
     @property
-    def is_in_progress(self) -> bool:
-        return self in _IN_PROGRESS
-
-    @property
     def is_upgraded(self) -> bool:
         """U5: its upgrade finished in this operation, well or not."""
         return self in _UPGRADED

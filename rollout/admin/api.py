@@ -7,15 +7,16 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from rollout.admin.base import RolloutAdmin, ViewOnlyAdmin
 from rollout.models.api import ApiToken, AsyncOperation
+from rollout.services.access.tokens import revoke_tokens
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(RolloutAdmin):
-    """A token is issued (and shown once) by the API; here it can be renamed or revoked."""
+    """A token is issued (and shown once) by ``create_api_token``; here it can be renamed or
+    revoked, through the service."""
 
     actions = ("revoke",)
     list_display = ("__str__", "user", "name", "prefix", "created_at", "last_used_at", "active")
@@ -35,7 +36,7 @@ class ApiTokenAdmin(RolloutAdmin):
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoked = revoke_tokens(queryset)
         self.message_user(request, f"{revoked} token(s) revoked.", messages.SUCCESS)
 
 

@@ -17,7 +17,7 @@ from django.forms.models import construct_instance
 from rollout.admin.base import problems_of
 from rollout.models import Extension, ImageKind, OsType, ScaleSet
 from rollout.services import ExtensionSpec, Problem, ServiceError, update_scale_set_model
-from rollout.services.gallery.images import model_image_version
+from rollout.services.scale_sets.creation import add_scale_set
 from rollout.services.scale_sets.updates import UPDATABLE_FIELDS
 from rollout.services.scale_sets.validation import (
     TARGET_AUTO_UPDATES,
@@ -30,7 +30,6 @@ from rollout.services.scale_sets.validation import (
     TARGET_SINGLE_PLACEMENT_GROUP,
     TARGET_SKU,
     TARGET_VERSION,
-    auto_upgrade_problems,
     patch_mode_target,
 )
 
@@ -100,7 +99,7 @@ class ProblemsForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class ScaleSetForm(ProblemsForm):
-    """A new scale set is checked with E2's own function; a change is judged by a dry run of
+    """A new scale set is judged by a dry run of ``add_scale_set``; a change by a dry run of
     ``update_scale_set_model``, and ``changes`` keeps what the admin then saves through it."""
 
     changes: dict[str, Any]
@@ -127,18 +126,13 @@ class ScaleSetForm(ProblemsForm):
         return cleaned
 
     def _check_new_scale_set(self) -> None:
-        candidate = construct_instance(self, ScaleSet())
+        candidate = construct_instance(self, ScaleSet())  # a throwaway: the dry run saves it
         if candidate.image_kind == ImageKind.GALLERY and candidate.gallery_image is None:
             self.add_error("gallery_image", "A Compute Gallery image reference needs an image.")
             return
-        problems: list[Problem] = []
-        if candidate.enable_automatic_os_upgrade:
-            problems += auto_upgrade_problems(candidate, [])
-        try:
-            model_image_version(candidate)  # the instances are created from it
-        except ServiceError as error:
-            problems += problems_of(error)
-        self.add_problems(problems, self._field_of)
+        refusal = validate(lambda: add_scale_set(candidate))
+        if refusal is not None:
+            self.add_problems(problems_of(refusal), self._field_of)
 
     def _field_of(self, target: str) -> str | None:
         if target == TARGET_IMAGE_ID:

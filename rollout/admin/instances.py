@@ -15,7 +15,8 @@ from django.http import HttpRequest
 
 from rollout.admin.base import ACTION_REASON, RolloutAdmin, describe_refusal
 from rollout.models import DataDisk, Instance, OsDisk, ScaleSet
-from rollout.services import ServiceError, manual_upgrade_instances
+from rollout.services import ServiceError
+from rollout.services.scale_sets.instances import manual_upgrade_instances
 
 
 class OsDiskInline(admin.TabularInline):  # type: ignore[type-arg]

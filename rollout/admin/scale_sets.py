@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.forms import BaseForm, BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -29,8 +28,7 @@ from rollout.services import (
     enable_auto_upgrade,
     update_scale_set_model,
 )
-from rollout.services.gallery.images import model_image_version
-from rollout.services.scale_sets.placement import create_instances
+from rollout.services.scale_sets.creation import add_scale_set
 from rollout.services.scale_sets.updates import UPDATABLE_FIELDS
 
 INSTANCES_SHOWN = 50
@@ -269,20 +267,8 @@ class ScaleSetAdmin(RolloutAdmin):
         if change:
             update_scale_set_model(obj, form.changes, actor=request.user, reason=ADMIN_REASON)
         else:
-            self._create(request, obj)
+            add_scale_set(obj, actor=request.user, reason=ADMIN_REASON)
         obj.refresh_from_db()
-
-    def _create(self, request: HttpRequest, scale_set: ScaleSet) -> None:
-        """1. Save the model with auto-upgrade off. 2. Create its instances from the image.
-        3. Turn auto-upgrade on through the service (E1, T5 clock, event) if it was asked."""
-        wanted = scale_set.enable_automatic_os_upgrade
-        scale_set.enable_automatic_os_upgrade = False
-        with transaction.atomic():
-            scale_set.save()
-            version = model_image_version(scale_set).version
-            create_instances(scale_set, scale_set.capacity, version)
-            if wanted:
-                enable_auto_upgrade(scale_set, actor=request.user, reason=ADMIN_REASON)
 
     @admin.action(description="Enable automatic OS upgrade")
     def enable_auto_upgrade_action(

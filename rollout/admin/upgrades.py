@@ -9,15 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from rollout.admin.base import RolloutAdmin, ViewOnlyAdmin, ViewOnlyTabularInline
+from rollout.admin.base import (
+    ADMIN_REASON,
+    RolloutAdmin,
+    ViewOnlyAdmin,
+    ViewOnlyTabularInline,
+    problems_of,
+)
+from rollout.admin.forms import validate
 from rollout.models import Event, FaultRule, InstanceUpgrade, UpgradeBatch, UpgradeOperation
+from rollout.services.scale_sets.fault_rules import add_fault_rule, remove_fault_rule
 
 
 class UpgradeBatchInline(ViewOnlyTabularInline):
@@ -99,8 +108,45 @@ class EventAdmin(ViewOnlyAdmin):
         return Truncator(event.reason).chars(80)
 
 
+class FaultRuleForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A new fault rule, with its share in percent as on the dashboard; the service judges it."""
+
+    share_percent = forms.FloatField(
+        required=False, min_value=0, max_value=100, help_text="A share of the instances, in %."
+    )
+
+    class Meta:
+        model = FaultRule
+        fields = ("scale_set", "kind", "instance_ids", "zone", "seconds", "image_version", "reason")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        share = cleaned.get("share_percent")
+        self.arguments = {
+            "kind": cleaned["kind"],
+            "instance_ids": [int(i) for i in cleaned.get("instance_ids") or []],
+            "share": None if share is None else share / 100,
+            "zone": cleaned.get("zone") or "",
+            "seconds": cleaned.get("seconds"),
+            "image_version": cleaned.get("image_version") or "",
+            "reason": cleaned.get("reason") or ADMIN_REASON,
+        }
+        refusal = validate(lambda: add_fault_rule(cleaned["scale_set"], **self.arguments))
+        if refusal is not None:
+            for problem in problems_of(refusal):
+                field = "share_percent" if problem.target == "share" else problem.target
+                self.add_error(field if field in self.fields else None, problem.message)
+        return cleaned
+
+
 @admin.register(FaultRule)
 class FaultRuleAdmin(RolloutAdmin):
+    """B2: rules are added and removed through the rehearsal services (live, audited, B7);
+    a rule is never edited in place: remove it and add another."""
+
+    form = FaultRuleForm
     list_display = (
         "__str__",
         "scale_set",
@@ -119,10 +165,29 @@ class FaultRuleAdmin(RolloutAdmin):
     search_fields = ("scale_set__name", "reason", "image_version")
     ordering = ("scale_set__name", "id")
     autocomplete_fields = ("scale_set",)
-    readonly_fields = ("created_at", "created_by")
+    actions = ("remove_rules",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def save_model(self, request: HttpRequest, obj: FaultRule, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_at = timezone.now()
-            obj.created_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        rule = add_fault_rule(obj.scale_set, actor=request.user, **form.arguments)
+        obj.pk = rule.pk
+
+    def delete_model(self, request: HttpRequest, obj: FaultRule) -> None:
+        remove_fault_rule(obj.scale_set, obj.pk, actor=request.user, reason=ADMIN_REASON)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FaultRule]) -> None:
+        for rule in queryset.select_related("scale_set"):
+            self.delete_model(request, rule)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # remove_rules goes through the service
+        return actions
+
+    @admin.action(description="Remove the selected fault rules")
+    def remove_rules(self, request: HttpRequest, queryset: QuerySet[FaultRule]) -> None:
+        count = queryset.count()
+        self.delete_queryset(request, queryset)
+        self.message_user(request, f"{count} fault rule(s) removed.")

@@ -1,13 +1,13 @@
-"""Bearer tokens: issue one (shown once, stored as a SHA-256), authenticate, authorise writes.
+"""Bearer tokens at the door: authenticate a request, authorise writes.
 
 A token looks like ``rwt_<prefix>_<secret>``: the prefix finds the row, the hash of the whole
-token proves it. Any authenticated user may read; writes need ``rollout.operate_scaleset``.
+token proves it (``rollout.services.access.tokens`` issues and revokes them). Any authenticated
+user may read; writes need ``rollout.operate_scaleset``.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -16,29 +16,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from rollout.models import ApiToken
-from rollout.models.api import TOKEN_PREFIX, token_digest
+from rollout.models.api import TOKEN_PREFIX
 from rollout.services.errors import ServiceError
 
 OPERATOR_PERMISSION = "rollout.operate_scaleset"
 TOKEN_FORMAT = re.compile(rf"^{TOKEN_PREFIX}_([0-9a-f]{{12}})_([A-Za-z0-9_-]{{43}})$")
 # last_used_at is a hint for the admin, not an audit: write it at most once a minute.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def issue_token(user: Any, name: str = "") -> tuple[ApiToken, str]:
-    """Create a token for ``user``; the returned secret is never stored nor shown again."""
-    prefix = secrets.token_hex(6)
-    token = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    row = ApiToken.objects.create(
-        user=user, name=name, prefix=prefix, token_hash=token_digest(token)
-    )
-    return row, token
-
-
-def revoke_tokens(rows: Any) -> int:
-    """Revoke the given tokens (a queryset); returns how many were still active."""
-    count: int = rows.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-    return count
 
 
 def unauthenticated(message: str) -> ServiceError:

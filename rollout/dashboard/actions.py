@@ -67,15 +67,6 @@ def start_upgrade(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, form, scale_set, "start")
     automatic = form.cleaned_data["kind"] == UpgradeKind.AUTOMATIC
-    if automatic and not scale_set.enable_automatic_os_upgrade:
-        error = ServiceError(
-            "OperationNotAllowed",
-            "An automatic OS upgrade needs auto-upgrade on: turn it on, or start a manual "
-            "OS upgrade (M1).",
-            "properties.upgradePolicy.automaticOSUpgradePolicy.enableAutomaticOSUpgrade",
-            status=409,
-        )
-        return _refused(request, scale_set, "start", error)
     started_by = StartedBy.PLATFORM if automatic else StartedBy.USER
     return _call(
         request,

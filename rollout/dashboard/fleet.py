@@ -38,7 +38,8 @@ from rollout.models import (
 )
 from rollout.services import auto_upgrade_refusal
 from rollout.services.gallery.images import latest_available_version
-from rollout.services.releases.triggers import OutlookCode, outlook
+from rollout.services.releases.candidates import OutlookCode
+from rollout.services.releases.triggers import outlook
 
 STATE_FILTERS = {
     "upgrading": "Upgrading now",

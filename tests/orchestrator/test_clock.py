@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from builders import MINUTE, T0
 
-from orchestrator.clock import ManualClock, SystemClock, require_aware
+from orchestrator.clock import ManualClock, require_aware
 
 
 def test_manual_clock_moves_only_forward() -> None:
@@ -24,4 +24,3 @@ def test_clocks_speak_utc_and_refuse_naive_times() -> None:
     paris = datetime(2026, 1, 1, 1, tzinfo=timezone(timedelta(hours=1)))
     assert require_aware(paris) == T0
     assert require_aware(paris).tzinfo is UTC
-    assert SystemClock().now().tzinfo is UTC

@@ -122,3 +122,13 @@ def tiny3(resource_group: ResourceGroup, region: Region, ubuntu: PlatformImage) 
 def demo(db: Any) -> dict[str, ScaleSet]:
     demo_fleet.seed()
     return {s.name: s for s in ScaleSet.objects.filter(resource_group__name="rollwright-demo")}
+
+
+def automatic(scale_set: ScaleSet) -> ScaleSet:
+    """``scale_set`` with automatic OS upgrade on (E1, through the service): an automatic
+    upgrade (``started_by=Platform``) needs it."""
+    from rollout.services.scale_sets.updates import enable_auto_upgrade
+
+    enable_auto_upgrade(scale_set, actor="test")
+    scale_set.refresh_from_db()
+    return scale_set

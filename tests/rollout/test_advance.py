@@ -21,7 +21,7 @@ from rollout.models import (
 )
 from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.tasks.upgrades import advance_once
-from tests.rollout.conftest import NEW_VERSION
+from tests.rollout.conftest import NEW_VERSION, automatic
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def run_to_end(operation: UpgradeOperation, start: datetime, max_steps: int = 50
 
 
 def test_a_10_instance_rollout_completes_on_the_new_image(web10):
-    operation = start_os_upgrade(web10, started_by=StartedBy.PLATFORM)
+    operation = start_os_upgrade(automatic(web10), started_by=StartedBy.PLATFORM)
     run_to_end(operation, timezone.now())
     assert operation.status == RunningStatus.COMPLETED
     assert operation.successful_instance_count == 10
@@ -64,7 +64,7 @@ def test_u4_a_never_healthy_vm_is_rolled_back_to_its_previous_disk(web10):
     FaultRule.objects.create(
         scale_set=web10, kind=FaultKind.NEVER_HEALTHY, instance_ids=[3], created_at=timezone.now()
     )
-    operation = start_os_upgrade(web10, started_by=StartedBy.PLATFORM)
+    operation = start_os_upgrade(automatic(web10), started_by=StartedBy.PLATFORM)
     run_to_end(operation, timezone.now())
     assert operation.rolled_back_instance_count == 1
     row = InstanceUpgrade.objects.get(operation=operation, instance__instance_id=3)
@@ -102,7 +102,7 @@ def test_u9_expired_credentials_fail_the_first_batch_and_the_upgrade(web10):
             )
         ],
     )
-    operation = start_os_upgrade(web10, started_by=StartedBy.PLATFORM)
+    operation = start_os_upgrade(automatic(web10), started_by=StartedBy.PLATFORM)
     run_to_end(operation, timezone.now())
     assert operation.status == RunningStatus.FAULTED
     assert "CustomScript" in operation.error_message

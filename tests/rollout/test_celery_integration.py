@@ -32,6 +32,7 @@ from rollout.services.errors import ServiceError
 from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.services.upgrades.reads import os_upgrade_history
 from rollout.tasks.upgrades import sweep_overdue_operations
+from tests.rollout.conftest import automatic
 from tests.support import database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -111,7 +112,7 @@ def wait_until_ended(operation: UpgradeOperation, timeout: float = 60.0) -> Upgr
 
 
 def test_a_10_instance_rollout_completes_through_a_real_worker(web10, worker):
-    operation = start_os_upgrade(web10, started_by=StartedBy.PLATFORM)
+    operation = start_os_upgrade(automatic(web10), started_by=StartedBy.PLATFORM)
     wait_until_ended(operation)
     assert operation.status == RunningStatus.COMPLETED
     assert operation.successful_instance_count == 10
@@ -119,7 +120,7 @@ def test_a_10_instance_rollout_completes_through_a_real_worker(web10, worker):
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(web10, worker):
-    operation = start_os_upgrade(web10, started_by=StartedBy.PLATFORM)
+    operation = start_os_upgrade(automatic(web10), started_by=StartedBy.PLATFORM)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # wait until a batch is under way
         if InstanceUpgrade.objects.filter(operation=operation, state="reimaging").exists():

@@ -27,9 +27,9 @@ from rollout.services import (
     auto_upgrade_refusal,
     disable_auto_upgrade,
     enable_auto_upgrade,
-    manual_upgrade_instances,
     update_scale_set_model,
 )
+from rollout.services.scale_sets.instances import manual_upgrade_instances
 from tests.rollout.conftest import NEW_VERSION, OLD_VERSION
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from rollout.api.views.common import scale_set_of
 from rollout.engine.provider import observe_scale_set
 from rollout.models import AsyncOperationKind, Instance, ScaleSet
 from rollout.services.errors import ServiceError, not_found
-from rollout.services.scale_sets.updates import manual_upgrade_instances
+from rollout.services.scale_sets.instances import manual_upgrade_instances
 
 LATEST_MODEL_FILTER = re.compile(
     r"^\s*properties/latestModelApplied\s+eq\s+(true|false)\s*$", re.IGNORECASE

@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rollout.api.auth import OPERATOR_PERMISSION, issue_token
+from rollout.api.auth import OPERATOR_PERMISSION
+from rollout.services.access.tokens import issue_token
 
 
 class Command(BaseCommand):

@@ -11,7 +11,6 @@ from rollout.models import (
     PlatformImage,
     PlatformImageVersion,
     ScaleSet,
-    version_sort_key,
 )
 from rollout.services.errors import invalid_parameter
 
@@ -95,10 +94,6 @@ def model_image_version(scale_set: ScaleSet) -> ResolvedImage:
             "properties.virtualMachineProfile.storageProfile.imageReference.id",
         )
     return ResolvedImage(gallery_version.name, {"id": gallery_version.arm_id})
-
-
-def is_newer(version: str, than: str) -> bool:
-    return version_sort_key(version) > version_sort_key(than)
 
 
 def _platform_reference(scale_set: ScaleSet, version: str) -> dict[str, Any]:

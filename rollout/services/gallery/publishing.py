@@ -23,7 +23,6 @@ from rollout.models import (
     GalleryImage,
     GalleryImageReplica,
     GalleryImageVersion,
-    OsType,
     ReplicationState,
 )
 from rollout.services.errors import ServiceError, invalid_parameter, not_found
@@ -230,6 +229,3 @@ def publish_gallery_image_version(
             exclude_from_latest=version.exclude_from_latest,
         )
     return version, created
-
-
-OS_TYPES = tuple(OsType.values)

@@ -50,14 +50,14 @@ from rollout.models import (
     version_sort_key,
 )
 from rollout.services.errors import ServiceError
-from rollout.services.releases.targets import PLATFORM, join, release_needed
-from rollout.services.releases.triggers import (
+from rollout.services.releases.candidates import (
     Candidate,
     candidate_for,
-    gate,
     instance_versions,
     is_behind,
 )
+from rollout.services.releases.targets import PLATFORM, join, release_needed
+from rollout.services.releases.triggers import gate
 from rollout.services.upgrades.operations import start_os_upgrade
 
 

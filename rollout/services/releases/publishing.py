@@ -40,6 +40,7 @@ from rollout.models import (
 )
 from rollout.services import wakeups
 from rollout.services.errors import ServiceError, invalid_parameter, not_found
+from rollout.services.releases.candidates import instance_versions, is_behind
 from rollout.services.releases.controller import (
     Reconciled,
     advance_phases,
@@ -55,7 +56,6 @@ from rollout.services.releases.targets import (
     gallery_release,
     join,
 )
-from rollout.services.releases.triggers import instance_versions, is_behind
 
 VERSION_NAME = re.compile(r"^\d{1,10}\.\d{1,10}\.\d{1,15}$")
 

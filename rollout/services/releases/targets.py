@@ -32,7 +32,7 @@ from rollout.models import (
     UpgradeOperation,
     version_sort_key,
 )
-from rollout.services.releases.triggers import (
+from rollout.services.releases.candidates import (
     Candidate,
     candidate_for,
     instance_versions,

@@ -27,32 +27,27 @@ and stops at the first that holds it back:
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from typing import Any, NamedTuple
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from orchestrator.releases.delays import Delays, describe_delay, due_at
 from orchestrator.releases.windows import describe_countdown
 from rollout import events
 from rollout.engine.windows import maintenance_window_for
 from rollout.models import (
     EventKind,
-    GalleryImageReplica,
-    GalleryImageVersion,
     ImageKind,
-    Instance,
     Region,
     Release,
     ReleaseKind,
     ReleasePhase,
     ReleaseStatus,
     ReleaseTarget,
-    ReplicationState,
     ScaleSet,
     TargetState,
     TriggerPolicy,
@@ -62,71 +57,30 @@ from rollout.models import (
     version_sort_key,
 )
 from rollout.services import wakeups
-from rollout.services.gallery.images import platform_image_of
+from rollout.services.releases.candidates import (
+    Candidate,
+    NextUpgrade,
+    Outlook,
+    OutlookCode,
+    candidate_for,
+    instance_versions,
+    is_behind,
+    not_replicated,
+)
 from rollout.services.upgrades.operations import active_operation
-
-DEFAULT_POLICY = "azure-default"
-
-
-class OutlookCode(StrEnum):
-    OFF = "off"
-    NOT_APPLICABLE = "not_applicable"
-    UPGRADING = "upgrading"
-    UP_TO_DATE = "up_to_date"
-    NO_RELEASE = "no_release"
-    NOT_REPLICATED = "not_replicated"
-    REPLICATION_FAILED = "replication_failed"
-    RELEASE_STOPPED = "release_stopped"
-    PHASE_WAITING = "phase_waiting"
-    PAIRED_REGION_BUSY = "paired_region_busy"
-    REGION_BUSY = "region_busy"
-    DELAYED = "delayed"
-    MAINTENANCE_WINDOW = "maintenance_window"
-    DUE = "due"
-
-
-@dataclass(frozen=True)
-class Outlook:
-    """What holds a scale set's next automatic upgrade back, and until when if known."""
-
-    code: OutlookCode
-    why: str
-    when: datetime | None = None
-    version: str | None = None
-    release_id: int | None = None
-
-
-class NextUpgrade(NamedTuple):
-    """``(when, why)``: see ``next_upgrade_status``."""
-
-    when: datetime | None
-    why: str
-
 
 # T5: the trigger policy
 
 
-@dataclass(frozen=True)
-class Delays:
-    """The trigger policy a scale set follows (nominal durations, Azure's by default)."""
-
-    name: str = DEFAULT_POLICY
-    immediate: bool = False
-    first_rollout_max_delay: timedelta = timedelta(hours=3)
-    min_delay: timedelta = timedelta(minutes=30)
-    max_delay: timedelta = timedelta(minutes=60)
-    seed: int = 0
-
-    @classmethod
-    def of(cls, policy: TriggerPolicy) -> Delays:
-        return cls(
-            name=policy.name,
-            immediate=policy.immediate,
-            first_rollout_max_delay=policy.first_rollout_max_delay,
-            min_delay=policy.min_delay,
-            max_delay=policy.max_delay,
-            seed=policy.seed,
-        )
+def delays_of(policy: TriggerPolicy) -> Delays:
+    return Delays(
+        name=policy.name,
+        immediate=policy.immediate,
+        first_rollout_max_delay=policy.first_rollout_max_delay,
+        min_delay=policy.min_delay,
+        max_delay=policy.max_delay,
+        seed=policy.seed,
+    )
 
 
 def delays_for(scale_set: ScaleSet) -> Delays:
@@ -141,51 +95,10 @@ def delays_for(scale_set: ScaleSet) -> Delays:
         .first()
     )
     row = assignment.policy if assignment else TriggerPolicy.objects.filter(is_default=True).first()
-    delays = Delays.of(row) if row is not None else Delays()
+    delays = delays_of(row) if row is not None else Delays()
     if getattr(settings, "ROLLWRIGHT_IMMEDIATE_TRIGGERS", False) and not delays.immediate:
         delays = replace(delays, immediate=True)
     return delays
-
-
-def jitter(seed: int, key: str) -> float:
-    """A deterministic draw in [0, 1) for ``key``: the same scale set and version always wait
-    the same time, on every worker and in every read."""
-    digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
-
-
-@dataclass(frozen=True)
-class Due:
-    at: datetime
-    kind: str  # "immediate", "first" (first rollout after enabling) or "later"
-
-
-def due_at(
-    delays: Delays,
-    scale_set: ScaleSet,
-    version: str,
-    eligible_at: datetime,
-    *,
-    had_automatic_rollout: bool,
-) -> Due:
-    """T5: when the rollout of ``version`` (eligible at ``eligible_at``) may start.
-
-    Later rollouts: ``eligible_at`` plus a jittered 30-60 minutes. Until the scale set's first
-    automatic rollout (once), also no earlier than its first enablement plus a jittered 0-3
-    hours. Every delay is divided by ``ROLLWRIGHT_TIME_SCALE``; immediate mode waits nothing.
-    """
-    if delays.immediate:
-        return Due(eligible_at, "immediate")
-    scale = settings.ROLLWRIGHT_TIME_SCALE
-    spread = delays.max_delay - delays.min_delay
-    wait = delays.min_delay + spread * jitter(delays.seed, f"later:{scale_set.pk}:{version}")
-    later = Due(eligible_at + wait / scale, "later")
-    enabled = scale_set.auto_upgrade_first_enabled_at
-    if had_automatic_rollout or enabled is None:
-        return later
-    first_wait = delays.first_rollout_max_delay * jitter(delays.seed, f"first:{scale_set.pk}")
-    first = Due(enabled + first_wait / scale, "first")
-    return first if first.at > later.at else later
 
 
 def had_automatic_rollout(scale_set: ScaleSet) -> bool:
@@ -194,119 +107,6 @@ def had_automatic_rollout(scale_set: ScaleSet) -> bool:
     if scale_set.auto_upgrade_first_enabled_at is not None:
         rows = rows.filter(started_at__gte=scale_set.auto_upgrade_first_enabled_at)
     return rows.exists()
-
-
-# The candidate version
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """The version automatic upgrades would move a scale set to, and its release if any."""
-
-    version: str
-    release: Release | None
-    gallery_version: GalleryImageVersion | None = None
-    replicated_at: datetime | None = None  # gallery: when it reached the scale set's region
-
-
-def candidate_for(scale_set: ScaleSet) -> Candidate | Outlook:
-    """The candidate (gate 2 of the module docstring), or the outlook saying why none."""
-    if scale_set.image_kind == ImageKind.PLATFORM:
-        return _platform_candidate(scale_set)
-    if scale_set.image_kind == ImageKind.GALLERY and scale_set.gallery_image_id is not None:
-        return _gallery_candidate(scale_set)
-    return Outlook(
-        OutlookCode.NOT_APPLICABLE,
-        "Automatic OS upgrades follow platform images and Compute Gallery images only.",
-    )
-
-
-def _platform_candidate(scale_set: ScaleSet) -> Candidate | Outlook:
-    image = platform_image_of(scale_set)
-    if image is None:
-        return Outlook(
-            OutlookCode.NOT_APPLICABLE,
-            f"The image {scale_set.image_label} is not in the catalogue.",
-        )
-    release = (
-        Release.objects.filter(
-            kind=ReleaseKind.PLATFORM,
-            platform_version__image=image,
-            platform_version__regions=scale_set.location_id,
-        )
-        .order_by("-sort_key", "-id")
-        .first()
-    )
-    if release is None:
-        return Outlook(
-            OutlookCode.NO_RELEASE,
-            f"T1: no release of {image} covers {scale_set.location.name} yet: automatic upgrades "
-            "follow published releases (a manual upgrade takes the newest version available).",
-        )
-    return Candidate(release.version, release)
-
-
-def _gallery_candidate(scale_set: ScaleSet) -> Candidate | Outlook:
-    image = scale_set.gallery_image
-    assert image is not None
-    version = image.latest_version(region=scale_set.location)
-    if version is None:
-        return _not_replicated(scale_set, image.latest_version(), up_to=None)
-    replica = GalleryImageReplica.objects.filter(
-        version=version, region_id=scale_set.location_id
-    ).first()
-    release = Release.objects.filter(gallery_version=version).first()
-    return Candidate(
-        version.name,
-        release,
-        gallery_version=version,
-        replicated_at=replica.completed_at if replica is not None else None,
-    )
-
-
-def _not_replicated(
-    scale_set: ScaleSet, newest: GalleryImageVersion | None, up_to: str | None
-) -> Outlook:
-    """T4: why the newest version does not reach the scale set's region (yet)."""
-    region = scale_set.location.name
-    prefix = f"up to date with {up_to}; " if up_to else ""
-    if newest is None:
-        return Outlook(
-            OutlookCode.NO_RELEASE,
-            f"T4: {scale_set.gallery_image} has no version to roll out (none, or all excluded "
-            "from latest).",
-        )
-    replica = GalleryImageReplica.objects.filter(version=newest, region__name=region).first()
-    if replica is None:
-        return Outlook(
-            OutlookCode.NOT_REPLICATED,
-            f"T4: {prefix}{newest.name} is not replicated to {region} (not a target region).",
-            version=newest.name,
-        )
-    if replica.state == ReplicationState.FAILED:
-        return Outlook(
-            OutlookCode.REPLICATION_FAILED,
-            f"T4: {prefix}replication of {newest.name} to {region} failed: nothing rolls out "
-            "there until it is replicated again.",
-            version=newest.name,
-        )
-    return Outlook(
-        OutlookCode.NOT_REPLICATED,
-        f"T4: {prefix}{newest.name} not replicated to {region} yet ({replica.progress}%).",
-        version=newest.name,
-    )
-
-
-def instance_versions(scale_set: ScaleSet) -> set[str]:
-    """The image versions the scale set's instances run."""
-    rows = Instance.objects.filter(scale_set_id=scale_set.pk)
-    return {v for v in rows.values_list("os_disk__image_version", flat=True).distinct() if v}
-
-
-def is_behind(versions: set[str], version: str) -> bool:
-    """T6: some instance runs an older version than ``version``."""
-    target = version_sort_key(version)
-    return any(version_sort_key(v) < target for v in versions)
 
 
 # The gates of one target
@@ -362,12 +162,19 @@ def gate(
     eligible = eligible_at or now
     delays = delays_for(scale_set)
     due = due_at(
-        delays, scale_set, version, eligible, had_automatic_rollout=had_automatic_rollout(scale_set)
+        delays,
+        scale_set.pk,
+        version,
+        eligible,
+        first_enabled_at=scale_set.auto_upgrade_first_enabled_at,
+        had_automatic_rollout=had_automatic_rollout(scale_set),
+        time_scale=settings.ROLLWRIGHT_TIME_SCALE,
     )
     if due.at > now:
+        seconds = settings.ROLLWRIGHT_TIME_SCALE > 1
         return Outlook(
             OutlookCode.DELAYED,
-            _delay_reason(due, version, eligible, delays, now),
+            describe_delay(due, version, eligible, delays, now, seconds=seconds),
             when=due.at,
             version=version,
             release_id=release.pk,
@@ -405,40 +212,6 @@ def _phase_waiting(
 
 
 _DONE = {TargetState.SUCCEEDED, TargetState.SKIPPED, TargetState.SUPERSEDED}
-
-
-def _delay_reason(due: Due, version: str, eligible: datetime, delays: Delays, now: datetime) -> str:
-    until = describe_clock(due.at, now)
-    if due.kind == "first":
-        return (
-            f"T5: first-rollout delay until {until} (up to "
-            f"{_hours(delays.first_rollout_max_delay)} after automatic OS upgrade was first "
-            "enabled)."
-        )
-    return (
-        f"T5: {version} eligible since {describe_clock(eligible, now)}; rollout delay until "
-        f"{until} ({_minutes(delays.min_delay)} to {_minutes(delays.max_delay)} minutes after "
-        "a version becomes eligible)."
-    )
-
-
-def describe_clock(moment: datetime, now: datetime) -> str:
-    """``14:05 UTC``; with seconds when time runs faster than Azure's; with the date when
-    more than a day away."""
-    seconds = settings.ROLLWRIGHT_TIME_SCALE > 1
-    text = moment.astimezone(UTC).strftime("%H:%M:%S UTC" if seconds else "%H:%M UTC")
-    if abs(moment - now) >= timedelta(hours=24):
-        text = moment.astimezone(UTC).strftime("%Y-%m-%d ") + text
-    return text
-
-
-def _hours(duration: timedelta) -> str:
-    hours = duration.total_seconds() / 3600
-    return f"{hours:g} hour{'' if hours == 1 else 's'}"
-
-
-def _minutes(duration: timedelta) -> str:
-    return f"{duration.total_seconds() / 60:g}"
 
 
 # The outlook
@@ -542,7 +315,7 @@ def _up_to_date(scale_set: ScaleSet, found: Candidate) -> Outlook:
     if scale_set.image_kind == ImageKind.GALLERY and scale_set.gallery_image is not None:
         newest = scale_set.gallery_image.latest_version()
         if newest is not None and version_sort_key(newest.name) > version_sort_key(found.version):
-            return _not_replicated(scale_set, newest, up_to=found.version)
+            return not_replicated(scale_set, newest, up_to=found.version)
     return Outlook(
         OutlookCode.UP_TO_DATE,
         f"T6: up to date: every instance runs {found.version}; the next version published "

@@ -295,6 +295,57 @@ def create_scale_set(
         candidate.enable_automatic_updates = not candidate.enable_automatic_os_upgrade
     specs = model.extensions or []
     extensions = [spec.build(candidate, position) for position, spec in enumerate(specs)]
+    return _create(
+        candidate,
+        extensions,
+        sorted(changes),
+        subscription_id,
+        resource_group_name,
+        actor=actor,
+        api_version=api_version,
+        reason=reason,
+    )
+
+
+def add_scale_set(candidate: ScaleSet, *, actor: Any = None, reason: str = "") -> ScaleSet:
+    """Create a scale set built field by field (the admin's form), in its resource group.
+
+    The same checks, writes and events as ``create_scale_set``: placement and model rules,
+    E2 when it asks for automatic OS upgrade, the instances from the model's image.
+    """
+    check_name("virtualMachineScaleSet", candidate.name)
+    if not candidate.computer_name_prefix:
+        candidate.computer_name_prefix = re.sub(r"[^A-Za-z0-9]", "", candidate.name)[:9] or "vm"
+    defaults = ScaleSet()
+    stated = sorted(
+        field.attname
+        for field in ScaleSet._meta.concrete_fields
+        if not field.primary_key
+        and getattr(candidate, field.attname) != getattr(defaults, field.attname)
+    )
+    group = candidate.resource_group
+    return _create(
+        candidate,
+        [],
+        stated,
+        group.subscription.subscription_id,
+        group.name,
+        actor=actor,
+        reason=reason,
+    )
+
+
+def _create(
+    candidate: ScaleSet,
+    extensions: list[Extension],
+    stated: list[str],
+    subscription_id: str,
+    resource_group_name: str,
+    *,
+    actor: Any,
+    reason: str,
+    api_version: str | None = None,
+) -> ScaleSet:
     names = [extension.name for extension in extensions]
     if len(set(names)) != len(names):
         raise invalid_parameter("Extension names must be unique.", TARGET_EXTENSIONS)
@@ -308,14 +359,16 @@ def create_scale_set(
             candidate, extensions, image_version, subscription_id, resource_group_name
         )
     except IntegrityError:  # another request created the same name meanwhile
-        raise conflict(f"The scale set '{name}' is being created by another request.") from None
+        raise conflict(
+            f"The scale set '{candidate.name}' is being created by another request."
+        ) from None
     rows = [
         events.new_event(
             EventKind.MODEL_UPDATED,
             scale_set=candidate,
             actor=actor,
             reason=reason or "created",
-            fields=sorted(changes),
+            fields=stated,
             model_version=candidate.model_version,
         )
     ]

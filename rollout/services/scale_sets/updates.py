@@ -14,24 +14,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from rollout import events
-from rollout.engine.provider import provision_extensions
 from rollout.models import (
-    DiskState,
     EventKind,
     Extension,
-    HealthState,
     ImageKind,
     Instance,
-    OsDisk,
     PlatformImage,
-    PowerState,
-    ProvisioningState,
     ScaleSet,
     UpgradeMode,
-    provisioning_order,
 )
 from rollout.services.errors import Problem, ServiceError, invalid_parameter
 from rollout.services.gallery.images import model_image_version
+from rollout.services.scale_sets.instances import manual_upgrade_instances
 from rollout.services.scale_sets.placement import create_instances
 from rollout.services.scale_sets.validation import (
     TARGET_ENABLE,
@@ -250,82 +244,6 @@ def _start_model_rollout(scale_set: ScaleSet, actor: Any) -> None:
     )
 
 
-def manual_upgrade_instances(
-    scale_set: ScaleSet, instance_ids: list[int], *, actor: Any = None, reason: str = ""
-) -> list[Instance]:
-    """E5 (``manualupgrade``): bring the chosen instances to the scale set's latest model.
-
-    A pinned image version different from the instance's gets a new OS disk; ``latest`` is
-    resolved at deploy time only, so it does not move an instance to a newer version (M1 does).
-    Extensions are applied again, so renewed credentials heal U9's failed instances.
-    """
-    with transaction.atomic():
-        current = ScaleSet.objects.select_for_update().get(pk=scale_set.pk)
-        instances = list(
-            current.instances.select_related("os_disk").filter(instance_id__in=instance_ids)
-        )
-        missing = sorted(set(instance_ids) - {i.instance_id for i in instances})
-        if missing:
-            raise ServiceError(
-                "InvalidParameter",
-                f"Instance ids {missing} do not exist in {current.name}.",
-                "instanceIds",
-                status=400,
-            )
-        pinned = current.image_version.lower() != "latest"
-        target = model_image_version(current).version if pinned else None
-        extensions = provisioning_order(list(current.extensions.all()))
-        now = timezone.now()
-        for instance in instances:
-            if target is not None and instance.image_version != target:
-                replace_os_disk(instance, target, now)
-            instance.extension_states = provision_extensions(extensions, now)
-            instance.model_version = current.model_version
-            instance.provisioning_state = ProvisioningState.SUCCEEDED
-            instance.power_state = PowerState.RUNNING
-            failed = any(state != "Succeeded" for state in instance.extension_states.values())
-            instance.health_state = HealthState.UNHEALTHY if failed else HealthState.HEALTHY
-        Instance.objects.bulk_update(
-            instances,
-            [
-                "os_disk",
-                "extension_states",
-                "model_version",
-                "provisioning_state",
-                "power_state",
-                "health_state",
-            ],
-        )
-        events.record_one(
-            EventKind.MODEL_UPDATED,
-            scale_set=current,
-            actor=actor,
-            reason=reason or "E5: manual upgrade to the latest model",
-            instance_ids=sorted(i.instance_id for i in instances),
-            model_version=current.model_version,
-        )
-    return instances
-
-
-def replace_os_disk(instance: Instance, image_version: str, at: datetime) -> OsDisk:
-    """Give the instance a new OS disk from ``image_version``, deleting the old one."""
-    old = instance.os_disk
-    if old is not None:
-        old.state = DiskState.DELETED
-        old.deleted_at = at
-        old.save(update_fields=["state", "deleted_at"])
-    number = instance.os_disks.count() + 1
-    disk = OsDisk.objects.create(
-        instance=instance,
-        name=f"{instance.scale_set.name}_{instance.instance_id}_OsDisk_{number}",
-        image_version=image_version,
-        state=DiskState.ATTACHED,
-        created_at=at,
-    )
-    instance.os_disk = disk
-    return disk
-
-
 def _refuse_image_identity_change(current: ScaleSet, changes: dict[str, Any]) -> None:
     """E4: publisher and offer are fixed at creation; so is the kind of image."""
     if "image_kind" in changes and changes["image_kind"] != current.image_kind:
@@ -447,7 +365,5 @@ __all__ = [
     "auto_upgrade_refusal",
     "disable_auto_upgrade",
     "enable_auto_upgrade",
-    "manual_upgrade_instances",
-    "replace_os_disk",
     "update_scale_set_model",
 ]

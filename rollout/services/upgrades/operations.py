@@ -80,11 +80,20 @@ def start_os_upgrade(
     in batches, to ``target_version`` (the model's image).
 
     M1 when a user starts it (no automatic rollback); an automatic upgrade when the platform
-    does (``started_by=Platform``). Instances already on the target are left alone (T6).
-    Raises a 409 ``Conflict`` when an upgrade is already running: the database allows one.
+    does (``started_by=Platform``), refused (409) unless automatic OS upgrade is on.
+    Instances already on the target are left alone (T6). Raises a 409 ``Conflict`` when an
+    upgrade is already running: the database allows one.
     """
     now = now or timezone.now()
     kind = UpgradeKind.AUTOMATIC if started_by == StartedBy.PLATFORM else UpgradeKind.MANUAL
+    if kind == UpgradeKind.AUTOMATIC and not scale_set.enable_automatic_os_upgrade:
+        raise ServiceError(
+            "OperationNotAllowed",
+            f"An automatic OS upgrade of {scale_set.name} needs auto-upgrade on: turn it on, "
+            "or start a manual OS upgrade (M1).",
+            "properties.upgradePolicy.automaticOSUpgradePolicy.enableAutomaticOSUpgrade",
+            status=409,
+        )
     resolved = latest_available_version(scale_set)
     if resolved is None:
         raise invalid_parameter(

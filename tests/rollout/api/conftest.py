@@ -13,7 +13,6 @@ from django.contrib.auth.models import Permission
 from django.http import HttpResponse
 from django.test import Client
 
-from rollout.api.auth import issue_token
 from rollout.models import (
     AsyncOperation,
     Event,
@@ -22,6 +21,7 @@ from rollout.models import (
     ResourceGroup,
     ScaleSet,
 )
+from rollout.services.access.tokens import issue_token
 from tests.rollout.conftest import UBUNTU
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"

@@ -12,10 +12,10 @@ from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from rollout.api.auth import issue_token
 from rollout.api.versions import COMPUTE_VERSIONS
 from rollout.models import ApiToken, ScaleSet
 from rollout.models.api import token_digest
+from rollout.services.access.tokens import issue_token
 from tests.rollout.api.conftest import (
     GALLERY_VERSION,
     RG,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from rollout.models import FaultKind, FaultRule, ScaleSet, StartedBy
 from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.tasks.upgrades import advance_once
+from tests.rollout.conftest import automatic
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,7 @@ class TestFleet:
             created_at=timezone.now(),
         )
         ScaleSet.objects.filter(pk=web10.pk).update(enable_automatic_os_upgrade=True)
-        operation = start_os_upgrade(web10, started_by=StartedBy.PLATFORM)
+        operation = start_os_upgrade(automatic(web10), started_by=StartedBy.PLATFORM)
         run_to_end(operation.pk)
         html = page(operator_client, "fleet")
         assert "Upgrade faulted" in html

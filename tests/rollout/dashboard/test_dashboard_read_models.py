@@ -13,7 +13,7 @@ from rollout.dashboard.live import scale_set_snapshot
 from rollout.models import Event, FaultKind, FaultRule, ScaleSet, StartedBy
 from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.tasks.upgrades import advance_once
-from tests.rollout.conftest import NEW_VERSION
+from tests.rollout.conftest import NEW_VERSION, automatic
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 S = timedelta(seconds=1)
@@ -103,7 +103,7 @@ class TestLiveSnapshot:
             created_at=timezone.now(),
         )
         ScaleSet.objects.filter(pk=web10.pk).update(enable_automatic_os_upgrade=True)
-        operation = start_os_upgrade(web10, started_by=StartedBy.PLATFORM)
+        operation = start_os_upgrade(automatic(web10), started_by=StartedBy.PLATFORM)
         now = timezone.now()
         for _ in range(500):
             recheck = advance_once(operation.pk, now)

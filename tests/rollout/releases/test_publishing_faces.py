@@ -12,7 +12,6 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client
 
-from rollout.api.auth import issue_token
 from rollout.models import (
     Event,
     EventKind,
@@ -23,6 +22,7 @@ from rollout.models import (
     ReleaseStatus,
     ReplicationState,
 )
+from rollout.services.access.tokens import issue_token
 from rollout.services.releases.publishing import publish_image_version
 from tests.rollout.releases.fleet import NEW, UBUNTU, Fleet
 

@@ -26,8 +26,9 @@ from rollout.services.gallery.replication import (
     fail_replication,
     restart_replication,
 )
+from rollout.services.releases.candidates import OutlookCode
 from rollout.services.releases.publishing import reconcile_scale_sets
-from rollout.services.releases.triggers import OutlookCode, outlook
+from rollout.services.releases.triggers import outlook
 from tests.rollout.releases.fleet import GALLERY_OLD, T0, Driver, Fleet, versions_of
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,9 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.conf import settings
 
+from orchestrator.releases.delays import Due, due_at
 from rollout.models import (
     ScaleSet,
     TargetState,
@@ -19,12 +21,10 @@ from rollout.models import (
     UpgradeOperation,
 )
 from rollout.services import wakeups
+from rollout.services.releases.candidates import OutlookCode
 from rollout.services.releases.publishing import publish_image_version, reconcile_scale_sets
 from rollout.services.releases.triggers import (
-    Due,
-    OutlookCode,
     delays_for,
-    due_at,
     had_automatic_rollout,
     next_upgrade_status,
     outlook,
@@ -39,6 +39,19 @@ SCALE = 60  # the tests' time scale: 30 minutes last 30 seconds
 
 def started(scale_set: ScaleSet) -> bool:
     return UpgradeOperation.objects.filter(scale_set=scale_set).exists()
+
+
+def due(scale_set: ScaleSet, version: str, eligible: Any, *, had_automatic_rollout: bool) -> Due:
+    """``due_at`` for one scale set, as the trigger calls it."""
+    return due_at(
+        delays_for(scale_set),
+        scale_set.pk,
+        version,
+        eligible,
+        first_enabled_at=scale_set.auto_upgrade_first_enabled_at,
+        had_automatic_rollout=had_automatic_rollout,
+        time_scale=settings.ROLLWRIGHT_TIME_SCALE,
+    )
 
 
 def test_t5_a_later_rollout_starts_30_to_60_minutes_after_the_version_is_eligible(
@@ -102,11 +115,9 @@ def test_t5_the_first_rollout_after_enabling_waits_up_to_3_hours_once(fleet: Fle
     driver.run(all_done(release), limit=500)
     # ...and only once: with a rollout done, the first-rollout delay no longer applies.
     assert had_automatic_rollout(scale_set)
-    again = due_at(delays_for(scale_set), scale_set, "9.9.9", T0, had_automatic_rollout=True)
+    again = due(scale_set, "9.9.9", T0, had_automatic_rollout=True)
     assert (again.kind, again.at) == ("later", T0)
-    assert due_at(delays_for(scale_set), scale_set, "9.9.9", T0, had_automatic_rollout=False) == (
-        Due(first.when, "first")
-    )
+    assert due(scale_set, "9.9.9", T0, had_automatic_rollout=False) == Due(first.when, "first")
 
 
 def test_t5_immediate_mode_of_a_policy_starts_at_once(fleet: Fleet) -> None:

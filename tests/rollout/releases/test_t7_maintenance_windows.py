@@ -20,12 +20,13 @@ from rollout.models import (
     UpgradeOperation,
 )
 from rollout.services.errors import ServiceError
+from rollout.services.releases.candidates import OutlookCode
 from rollout.services.releases.maintenance import (
     assign_maintenance_configuration,
     create_or_update_maintenance_configuration,
 )
 from rollout.services.releases.publishing import publish_image_version
-from rollout.services.releases.triggers import OutlookCode, next_upgrade_status, outlook
+from rollout.services.releases.triggers import next_upgrade_status, outlook
 from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.tasks.upgrades import advance_once
 from tests.rollout.releases.fleet import NEW, T0, UBUNTU, Driver, Fleet, versions_of

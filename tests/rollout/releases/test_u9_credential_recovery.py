@@ -18,8 +18,9 @@ from rollout.models import (
     TargetState,
     UpgradeOperation,
 )
-from rollout.services import ExtensionSpec, manual_upgrade_instances, update_scale_set_model
+from rollout.services import ExtensionSpec, update_scale_set_model
 from rollout.services.releases.publishing import publish_image_version, resume_release
+from rollout.services.scale_sets.instances import manual_upgrade_instances
 from tests.rollout.releases.fleet import (
     NEW,
     NEWER,
