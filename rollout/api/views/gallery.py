@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.http import HttpResponse
 
 from rollout.api import lro
-from rollout.api.bodies import GALLERY, GALLERY_IMAGE, GALLERY_IMAGE_VERSION
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import json_response
 from rollout.api.paging import page
@@ -47,7 +46,7 @@ def get_gallery_view(call: ApiCall) -> HttpResponse:
 
 
 def put_gallery(call: ApiCall) -> HttpResponse:
-    body = call.body(GALLERY)
+    body = call.body()
     gallery, created = create_or_update_gallery(
         call.subscription_id,
         call.args["resource_group"],
@@ -66,7 +65,7 @@ def get_gallery_image_view(call: ApiCall) -> HttpResponse:
 
 
 def put_gallery_image(call: ApiCall) -> HttpResponse:
-    body = call.body(GALLERY_IMAGE)
+    body = call.body()
     properties = body.get("properties", {})
     identifier = properties.get("identifier", {})
     gallery = get_gallery(call.subscription_id, call.args["resource_group"], call.args["gallery"])
@@ -106,7 +105,7 @@ def get_gallery_image_version(call: ApiCall) -> HttpResponse:
 
 def put_gallery_image_version(call: ApiCall) -> HttpResponse:
     """Publish a version; each target region starts Replicating at 0%."""
-    body = call.body(GALLERY_IMAGE_VERSION)
+    body = call.body()
     profile = body.get("properties", {}).get("publishingProfile", {})
     targets = None
     if "targetRegions" in profile:

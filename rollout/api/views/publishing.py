@@ -40,7 +40,7 @@ PUBLICATION = Obj(
 
 def put_platform_image_version(call: ApiCall) -> HttpResponse:
     """Publish the version (201 when new, 200 when it only gained regions or nothing)."""
-    properties = call.body(PUBLICATION).get("properties", {})
+    properties = call.body().get("properties", {})
     location = resolve_region(call.args["location"], "location").name
     published = publish_image_version(
         call.args["publisher"],

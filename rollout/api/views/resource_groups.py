@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import HttpResponse
 
 from rollout.api import lro
-from rollout.api.bodies import RESOURCE_GROUP
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import empty_response, json_response
 from rollout.api.serializers.resources import resource_group_wire
@@ -38,7 +37,7 @@ def head_resource_group(call: ApiCall) -> HttpResponse:
 
 
 def put_resource_group(call: ApiCall) -> HttpResponse:
-    body = call.body(RESOURCE_GROUP)
+    body = call.body()
     group, created = create_or_update_resource_group(
         call.subscription_id, call.args["resource_group"], body["location"], body.get("tags")
     )
