@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from rollout.api.auth import authenticate
 from rollout.api.envelope import arm_error, error_response
-from rollout.api.schema import Obj, check_json
 from rollout.services.errors import ServiceError
+from rollout.services.wire.schema import Obj, check_json
 
 MAX_BODY_BYTES = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

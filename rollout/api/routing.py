@@ -34,10 +34,10 @@ from django.views.decorators.csrf import csrf_exempt
 from rollout.api.auth import authenticate, require_operator
 from rollout.api.dispatch import ApiCall, Handler, check_path, response_headers
 from rollout.api.envelope import arm_error, error_response
-from rollout.api.schema import Obj
 from rollout.api.versions import API_VERSIONS, check_api_version
 from rollout.services.errors import ServiceError
 from rollout.services.resource_groups import GUID
+from rollout.services.wire.schema import Obj
 
 logger = logging.getLogger(__name__)
 

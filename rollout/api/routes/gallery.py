@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rollout.api import bodies
+from rollout.api.bodies import gallery as bodies
 from rollout.api.routes.paths import GALLERY, GALLERY_IMAGE
 from rollout.api.routing import Operation, Route
 from rollout.api.views import gallery

@@ -3,6 +3,7 @@ of long-running operations."""
 
 from __future__ import annotations
 
+from rollout.api.bodies.resources import PUBLICATION
 from rollout.api.routes.paths import LOCATION, OFFER, PUBLISHER, SKU
 from rollout.api.routing import Operation, Route
 from rollout.api.views import images, operations, publishing
@@ -63,7 +64,7 @@ ROUTES = (
             "Rollwright: publish the version in this location (and properties.regions); "
             "the newest of its SKU starts a release (T1)",
             (200, 201),
-            publishing.PUBLICATION,
+            PUBLICATION,
         ),
     ),
     Route(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rollout.api import bodies
+from rollout.api.bodies import resources as bodies
 from rollout.api.routes.paths import GROUP
 from rollout.api.routing import Operation, Route
 from rollout.api.views import resource_groups

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rollout.api import bodies
+from rollout.api.bodies import scale_sets as bodies
 from rollout.api.routes.paths import COMPUTE, SCALE_SET, SUBSCRIPTION, VM
 from rollout.api.routing import Operation, Route
 from rollout.api.views import instances, scale_sets, upgrades
