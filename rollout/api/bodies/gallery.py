@@ -1,20 +1,28 @@
-"""Compute Gallery bodies: a gallery, an image definition, and an image version with its
-publishing profile (T4)."""
+"""Compute Gallery bodies, built on the gallery's field tables: a gallery, an image definition,
+and an image version with its publishing profile (T4)."""
 
 from __future__ import annotations
 
-from rollout.models import OsType
 from rollout.services.wire.arm import LOCATION, READ_ONLY_RESOURCE, TAGS
-from rollout.services.wire.schema import Arr, Bool, DateTime, Enum, Int, Obj, Str
+from rollout.services.wire.gallery import (
+    GALLERY_FIELDS,
+    GALLERY_IMAGE_FIELDS,
+    GALLERY_IMAGE_VERSION_FIELDS,
+    IDENTIFIER,
+    PUBLISHING_PROFILE,
+    TARGET_REGION_FIELDS,
+)
+from rollout.services.wire.schema import Arr, Enum, Int
 
-GALLERY = Obj(
+STORAGE_ACCOUNT_TYPE = Enum(("Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS"))
+
+GALLERY = GALLERY_FIELDS.obj(
     "Gallery",
-    {
-        "location": LOCATION,
-        "tags": TAGS,
-        "properties": Obj(
+    members={
+        "tags": TAGS,  # accepted, not kept
+        "properties": GALLERY_FIELDS.obj(
             "GalleryProperties",
-            {"description": Str(200)},
+            "properties",
             tolerated=frozenset(
                 {
                     "identifier",
@@ -26,27 +34,17 @@ GALLERY = Obj(
             ),
         ),
     },
-    required=("location",),
     tolerated=READ_ONLY_RESOURCE | {"identity"},
 )
-GALLERY_IMAGE = Obj(
+GALLERY_IMAGE = GALLERY_IMAGE_FIELDS.obj(
     "GalleryImage",
-    {
-        "location": LOCATION,
-        "tags": TAGS,
-        "properties": Obj(
+    members={
+        "location": LOCATION,  # its gallery's
+        "tags": TAGS,  # accepted, not kept
+        "properties": GALLERY_IMAGE_FIELDS.obj(
             "GalleryImageProperties",
-            {
-                "osType": Enum(tuple(OsType.values)),
-                "identifier": Obj(
-                    "GalleryImageIdentifier",
-                    {
-                        "publisher": Str(100, min_length=1),
-                        "offer": Str(100, min_length=1),
-                        "sku": Str(100, min_length=1),
-                    },
-                ),
-            },
+            "properties",
+            members={"identifier": GALLERY_IMAGE_FIELDS.obj("GalleryImageIdentifier", IDENTIFIER)},
             tolerated=frozenset(
                 {
                     "allowUpdateImage",
@@ -70,29 +68,18 @@ GALLERY_IMAGE = Obj(
     required=("location",),
     tolerated=READ_ONLY_RESOURCE,
 )
-TARGET_REGION = Obj(
+TARGET_REGION = TARGET_REGION_FIELDS.obj(
     "TargetRegion",
-    {
-        "name": Str(50, min_length=1),
-        "regionalReplicaCount": Int(1, 100),
-        "excludeFromLatest": Bool(),
-        "storageAccountType": Enum(
-            ("Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS")
-        ),
-    },
-    required=("name",),
+    members={"storageAccountType": STORAGE_ACCOUNT_TYPE},
     tolerated=frozenset({"additionalReplicaSets", "encryption"}),
 )
-PUBLISHING_PROFILE = Obj(
+PUBLISHING_PROFILE_BODY = GALLERY_IMAGE_VERSION_FIELDS.obj(
     "GalleryImageVersionPublishingProfile",
-    {
+    PUBLISHING_PROFILE,
+    members={
         "targetRegions": Arr(TARGET_REGION, 50),
-        "replicaCount": Int(1, 100),
-        "excludeFromLatest": Bool(),
-        "endOfLifeDate": DateTime(),
-        "storageAccountType": Enum(
-            ("Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS")
-        ),
+        "replicaCount": Int(1, 100),  # each new target region's, unless it says its own
+        "storageAccountType": STORAGE_ACCOUNT_TYPE,
     },
     tolerated=frozenset(
         {
@@ -103,14 +90,14 @@ PUBLISHING_PROFILE = Obj(
         }
     ),
 )
-GALLERY_IMAGE_VERSION = Obj(
+GALLERY_IMAGE_VERSION = GALLERY_IMAGE_VERSION_FIELDS.obj(
     "GalleryImageVersion",
-    {
-        "location": LOCATION,
-        "tags": TAGS,
-        "properties": Obj(
+    members={
+        "tags": TAGS,  # accepted, not kept
+        "properties": GALLERY_IMAGE_VERSION_FIELDS.obj(
             "GalleryImageVersionProperties",
-            {"publishingProfile": PUBLISHING_PROFILE},
+            "properties",
+            members={"publishingProfile": PUBLISHING_PROFILE_BODY},
             tolerated=frozenset(
                 {
                     "imageMetadataProfiles",
@@ -125,6 +112,5 @@ GALLERY_IMAGE_VERSION = Obj(
             ),
         ),
     },
-    required=("location",),
     tolerated=READ_ONLY_RESOURCE,
 )

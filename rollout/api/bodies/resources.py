@@ -1,16 +1,14 @@
-"""Bodies of resources outside Microsoft.Compute's scale sets: resource groups, and the
-publication of a platform image version (Rollwright's own route)."""
+"""Bodies of resources outside Microsoft.Compute's scale sets: resource groups (from their
+field table), and the publication of a platform image version (Rollwright's own route)."""
 
 from __future__ import annotations
 
-from rollout.services.wire.arm import LOCATION, READ_ONLY_RESOURCE, TAGS
+from rollout.services.wire.arm import READ_ONLY_RESOURCE
+from rollout.services.wire.resources import RESOURCE_GROUP_FIELDS
 from rollout.services.wire.schema import Arr, Obj, Str
 
-RESOURCE_GROUP = Obj(
-    "ResourceGroup",
-    {"location": LOCATION, "tags": TAGS},
-    required=("location",),
-    tolerated=READ_ONLY_RESOURCE | {"managedBy", "properties"},
+RESOURCE_GROUP = RESOURCE_GROUP_FIELDS.obj(
+    "ResourceGroup", tolerated=READ_ONLY_RESOURCE | {"managedBy", "properties"}
 )
 PUBLICATION = Obj(
     "PlatformImageVersionPublication",

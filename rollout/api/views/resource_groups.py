@@ -14,6 +14,7 @@ from rollout.services.resource_groups import (
     delete_resource_group,
     require_resource_group,
 )
+from rollout.services.wire.resources import RESOURCE_GROUP_FIELDS
 
 
 def _find(call: ApiCall) -> ResourceGroup | None:
@@ -37,9 +38,9 @@ def head_resource_group(call: ApiCall) -> HttpResponse:
 
 
 def put_resource_group(call: ApiCall) -> HttpResponse:
-    body = call.body()
+    stated = RESOURCE_GROUP_FIELDS.read(call.body())
     group, created = create_or_update_resource_group(
-        call.subscription_id, call.args["resource_group"], body["location"], body.get("tags")
+        call.subscription_id, call.args["resource_group"], stated["location"], stated.get("tags")
     )
     return json_response(resource_group_wire(group), status=201 if created else 200)
 
