@@ -1,6 +1,8 @@
 """From a parsed scale set body (PUT or PATCH) to the services' ``ModelInput``.
 
-Only what the request states becomes a field: absent members leave the model as it is, and a
+The field table copies most members to their model fields; the code here reads the rest: the
+Windows or Linux settings, the image reference's form, the probe's id and the extensions. Only
+what the request states becomes a field: absent members leave the model as it is, and a
 creation fills Azure's defaults in (the model's field defaults).
 """
 
