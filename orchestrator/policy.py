@@ -1,9 +1,12 @@
 """Upgrade policies with Azure's names and defaults, and the policy one operation runs under.
 
 `RollingUpgradePolicy` and `AutomaticOSUpgradePolicy` mirror the scale set's
-`properties.upgradePolicy` (wire names in snake_case). `effective_policy` turns them, plus the
-kind of upgrade, into the `EffectivePolicy` the engine reads: thresholds, whether an unhealthy
-instance is rolled back (U4, M1), Azure's nominal durations and the time scale.
+`properties.upgradePolicy` (wire names in snake_case); each field carries its wire name and
+Azure's range (`wire_members`), the pure part of the scale set's field table that the API's
+parser, serializer and schema and the model's updatable fields derive from.
+`effective_policy` turns them, plus the kind of upgrade, into the `EffectivePolicy` the engine
+reads: thresholds, whether an unhealthy instance is rolled back (U4, M1), Azure's nominal
+durations and the time scale.
 
 Durations are nominal (Azure's); `EffectivePolicy.scaled` divides them by the time scale for
 deadlines, while reason texts keep the nominal figure ("not healthy within 5 minutes").
@@ -13,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any, get_type_hints
 
 # U4: how long an upgraded instance has to become healthy.
 HEALTH_WAIT = timedelta(minutes=5)
@@ -38,63 +42,113 @@ class UpgradeKind(StrEnum):
         return "Platform" if self is UpgradeKind.AUTOMATIC else "User"
 
 
-def _check_percent(wire_name: str, value: int, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 100:
-        raise ValueError(f"{wire_name} must be an integer from {low} to 100, got {value!r}")
+@dataclass(frozen=True)
+class WireMember:
+    """One member of a policy on Azure's wire: the pure part of the scale set's field table.
+
+    The Django side derives from it the model field (named ``attribute``), the request schema
+    (type and range), the serializer and the updatable fields, so a new policy member is a new
+    dataclass field here plus its model field.
+    """
+
+    attribute: str
+    wire: str
+    type: type
+    default: Any
+    minimum: Any = None
+    maximum: Any = None
+
+
+def member(wire: str, default: object, *, minimum: object = None, maximum: object = None) -> Any:
+    """A policy field: its default, with its wire name and Azure's range as metadata."""
+    return field(default=default, metadata={"wire": wire, "minimum": minimum, "maximum": maximum})
+
+
+def wire_members(policy: type) -> tuple[WireMember, ...]:
+    """The members of a policy dataclass, in order: `maxBatchInstancePercent`, ..."""
+    found = _MEMBERS.get(policy)
+    if found is None:
+        found = _MEMBERS[policy] = _read_members(policy)
+    return found
+
+
+_MEMBERS: dict[type, tuple[WireMember, ...]] = {}
+
+
+def _read_members(policy: type) -> tuple[WireMember, ...]:
+    types = get_type_hints(policy)
+    return tuple(
+        WireMember(
+            attribute=item.name,
+            wire=item.metadata["wire"],
+            type=types[item.name],
+            default=item.default,
+            minimum=item.metadata["minimum"],
+            maximum=item.metadata["maximum"],
+        )
+        for item in fields(policy)
+    )
+
+
+def _check_members(policy: object) -> None:
+    """Refuse a value of the wrong type or out of its member's range."""
+    for item in wire_members(type(policy)):
+        value = getattr(policy, item.attribute)
+        low, high = item.minimum, item.maximum
+        if item.type is int:
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(
+                    f"{item.wire} must be an integer from {low} to {high}, got {value!r}"
+                )
+        elif item.type is timedelta and low is not None and value < low:
+            raise ValueError(f"{item.wire} must not be less than {low}, got {value}")
 
 
 @dataclass(frozen=True)
 class RollingUpgradePolicy:
     """`upgradePolicy.rollingUpgradePolicy`: Azure's names in snake_case, Azure's defaults."""
 
-    max_batch_instance_percent: int = 20
-    max_unhealthy_instance_percent: int = 20
-    max_unhealthy_upgraded_instance_percent: int = 20
-    pause_time_between_batches: timedelta = timedelta(0)
-    prioritize_unhealthy_instances: bool = False
-    enable_cross_zone_upgrade: bool = False
-    rollback_failed_instances_on_policy_breach: bool = False
-    max_surge: bool = False
+    max_batch_instance_percent: int = member("maxBatchInstancePercent", 20, minimum=5, maximum=100)
+    max_unhealthy_instance_percent: int = member(
+        "maxUnhealthyInstancePercent", 20, minimum=5, maximum=100
+    )
+    max_unhealthy_upgraded_instance_percent: int = member(
+        "maxUnhealthyUpgradedInstancePercent", 20, minimum=0, maximum=100
+    )
+    # member() returns a dataclasses.field, as the other members'; ruff knows only field().
+    pause_time_between_batches: timedelta = member(  # noqa: RUF009
+        "pauseTimeBetweenBatches", timedelta(0), minimum=timedelta(0)
+    )
+    prioritize_unhealthy_instances: bool = member("prioritizeUnhealthyInstances", False)
+    enable_cross_zone_upgrade: bool = member("enableCrossZoneUpgrade", False)
+    rollback_failed_instances_on_policy_breach: bool = member(
+        "rollbackFailedInstancesOnPolicyBreach", False
+    )
+    max_surge: bool = member("maxSurge", False)
 
     def __post_init__(self) -> None:
-        _check_percent("maxBatchInstancePercent", self.max_batch_instance_percent, 5)
-        _check_percent("maxUnhealthyInstancePercent", self.max_unhealthy_instance_percent, 5)
-        _check_percent(
-            "maxUnhealthyUpgradedInstancePercent", self.max_unhealthy_upgraded_instance_percent, 0
-        )
-        if self.pause_time_between_batches < timedelta(0):
-            pause = self.pause_time_between_batches
-            raise ValueError(f"pauseTimeBetweenBatches must not be negative, got {pause}")
+        _check_members(self)
 
     @classmethod
     def from_wire(cls, data: Mapping[str, object]) -> RollingUpgradePolicy:
         """Build from the wire's camelCase mapping; absent keys take Azure's defaults."""
         values: dict[str, object] = {}
-        for name, wire_name in _WIRE_NAMES.items():
-            if wire_name in data and data[wire_name] is not None:
-                values[name] = data[wire_name]
-        pause = values.get("pause_time_between_batches")
-        if isinstance(pause, str):
-            values["pause_time_between_batches"] = parse_duration(pause)
+        for item in wire_members(cls):
+            value = data.get(item.wire)
+            if item.type is timedelta and isinstance(value, str):
+                value = parse_duration(value)
+            if value is not None:
+                values[item.attribute] = value
         return cls(**values)  # type: ignore[arg-type]  # __post_init__ checks the values
 
     def to_wire(self) -> dict[str, object]:
         """The wire's camelCase mapping, with the pause as an ISO 8601 duration."""
-        data: dict[str, object] = {wire: getattr(self, name) for name, wire in _WIRE_NAMES.items()}
-        data["pauseTimeBetweenBatches"] = format_duration(self.pause_time_between_batches)
+        data: dict[str, object] = {}
+        for item in wire_members(type(self)):
+            value = getattr(self, item.attribute)
+            data[item.wire] = format_duration(value) if item.type is timedelta else value
         return data
 
-
-_WIRE_NAMES = {
-    "max_batch_instance_percent": "maxBatchInstancePercent",
-    "max_unhealthy_instance_percent": "maxUnhealthyInstancePercent",
-    "max_unhealthy_upgraded_instance_percent": "maxUnhealthyUpgradedInstancePercent",
-    "pause_time_between_batches": "pauseTimeBetweenBatches",
-    "prioritize_unhealthy_instances": "prioritizeUnhealthyInstances",
-    "enable_cross_zone_upgrade": "enableCrossZoneUpgrade",
-    "rollback_failed_instances_on_policy_breach": "rollbackFailedInstancesOnPolicyBreach",
-    "max_surge": "maxSurge",
-}
 
 _DURATION = re.compile(
     r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?"
@@ -134,11 +188,13 @@ def format_duration(duration: timedelta) -> str:
 
 @dataclass(frozen=True)
 class AutomaticOSUpgradePolicy:
-    """`upgradePolicy.automaticOSUpgradePolicy`."""
+    """`upgradePolicy.automaticOSUpgradePolicy`; `os_rolling_upgrade_deferral` (S2) is carried
+    for the wire and does not change how an upgrade runs yet."""
 
-    enable_automatic_os_upgrade: bool = False
-    disable_automatic_rollback: bool = False
-    use_rolling_upgrade_policy: bool = False
+    enable_automatic_os_upgrade: bool = member("enableAutomaticOSUpgrade", False)
+    disable_automatic_rollback: bool = member("disableAutomaticRollback", False)
+    use_rolling_upgrade_policy: bool = member("useRollingUpgradePolicy", False)
+    os_rolling_upgrade_deferral: bool = member("osRollingUpgradeDeferral", False)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,11 @@ from rollout.services import (
 )
 from rollout.services.scale_sets.creation import add_scale_set
 from rollout.services.scale_sets.updates import UPDATABLE_FIELDS
+from rollout.services.wire.scale_sets import (
+    AUTOMATIC_OS_UPGRADE_POLICY,
+    ROLLING_UPGRADE_POLICY,
+    SCALE_SET_FIELDS,
+)
 
 INSTANCES_SHOWN = 50
 
@@ -173,29 +178,11 @@ class ScaleSetAdmin(RolloutAdmin):
         ("Upgrade policy", {"fields": ("upgrade_mode",)}),
         (
             "Rolling upgrade policy",
-            {
-                "fields": (
-                    "max_batch_instance_percent",
-                    "max_unhealthy_instance_percent",
-                    "max_unhealthy_upgraded_instance_percent",
-                    "pause_time_between_batches",
-                    "enable_cross_zone_upgrade",
-                    "prioritize_unhealthy_instances",
-                    "rollback_failed_instances_on_policy_breach",
-                    "max_surge",
-                )
-            },
+            {"fields": SCALE_SET_FIELDS.model_fields(ROLLING_UPGRADE_POLICY)},
         ),
         (
             "Automatic OS upgrade policy",
-            {
-                "fields": (
-                    "enable_automatic_os_upgrade",
-                    "disable_automatic_rollback",
-                    "use_rolling_upgrade_policy",
-                    "os_rolling_upgrade_deferral",
-                )
-            },
+            {"fields": SCALE_SET_FIELDS.model_fields(AUTOMATIC_OS_UPGRADE_POLICY)},
         ),
         ("Health", {"fields": ("health_probe", "extensions_link")}),
         (

@@ -1,6 +1,8 @@
 """From a parsed scale set body (PUT or PATCH) to the services' ``ModelInput``.
 
-Only what the request states becomes a field: absent members leave the model as it is, and a
+The field table copies most members to their model fields; the code here reads the rest: the
+Windows or Linux settings, the image reference's form, the probe's id and the extensions. Only
+what the request states becomes a field: absent members leave the model as it is, and a
 creation fills Azure's defaults in (the model's field defaults).
 """
 
@@ -11,59 +13,25 @@ from typing import Any
 from rollout.models import ImageKind
 from rollout.services.scale_sets.creation import ModelInput, credential_expiry
 from rollout.services.scale_sets.updates import ExtensionSpec
+from rollout.services.wire.scale_sets import (
+    EXTENSION_FIELDS,
+    IMAGE_REFERENCE,
+    SCALE_SET_FIELDS,
+)
 
-ROLLING_FIELDS = {
-    "maxBatchInstancePercent": "max_batch_instance_percent",
-    "maxUnhealthyInstancePercent": "max_unhealthy_instance_percent",
-    "maxUnhealthyUpgradedInstancePercent": "max_unhealthy_upgraded_instance_percent",
-    "pauseTimeBetweenBatches": "pause_time_between_batches",
-    "enableCrossZoneUpgrade": "enable_cross_zone_upgrade",
-    "prioritizeUnhealthyInstances": "prioritize_unhealthy_instances",
-    "rollbackFailedInstancesOnPolicyBreach": "rollback_failed_instances_on_policy_breach",
-    "maxSurge": "max_surge",
-}
-AUTOMATIC_FIELDS = {
-    "enableAutomaticOSUpgrade": "enable_automatic_os_upgrade",
-    "disableAutomaticRollback": "disable_automatic_rollback",
-    "useRollingUpgradePolicy": "use_rolling_upgrade_policy",
-    "osRollingUpgradeDeferral": "os_rolling_upgrade_deferral",
-}
-SKU_FIELDS = {"name": "sku_name", "tier": "sku_tier", "capacity": "capacity"}
+# imageReference's platform members → model fields (its ``id`` names a gallery or custom image).
 PLATFORM_IMAGE_FIELDS = {
-    "publisher": "image_publisher",
-    "offer": "image_offer",
-    "sku": "image_sku",
-    "version": "image_version",
+    row.member: row.model
+    for row in SCALE_SET_FIELDS
+    if row.parent == IMAGE_REFERENCE and row.member != "id"
 }
-
-
-def _copy(source: dict[str, Any], names: dict[str, str], into: dict[str, Any]) -> None:
-    for wire, field in names.items():
-        if wire in source:
-            into[field] = source[wire]
 
 
 def model_input(body: dict[str, Any]) -> ModelInput:
     """The model a parsed ``VirtualMachineScaleSet`` or ``...Update`` body states."""
-    model = ModelInput()
-    fields = model.fields
-    _copy(body.get("sku", {}), SKU_FIELDS, fields)
-    if "zones" in body:
-        fields["zones"] = list(body["zones"])
-    if "tags" in body:
-        fields["tags"] = body["tags"]
-    properties = body.get("properties", {})
-    if "singlePlacementGroup" in properties:
-        fields["single_placement_group"] = properties["singlePlacementGroup"]
-    if "platformFaultDomainCount" in properties:
-        fields["platform_fault_domain_count"] = properties["platformFaultDomainCount"]
-    policy = properties.get("upgradePolicy", {})
-    if "mode" in policy:
-        fields["upgrade_mode"] = policy["mode"]
-    _copy(policy.get("rollingUpgradePolicy", {}), ROLLING_FIELDS, fields)
-    _copy(policy.get("automaticOSUpgradePolicy", {}), AUTOMATIC_FIELDS, fields)
-    profile = properties.get("virtualMachineProfile", {})
-    _read_os_profile(profile.get("osProfile", {}), model)
+    model = ModelInput(fields=SCALE_SET_FIELDS.read(body))
+    profile = body.get("properties", {}).get("virtualMachineProfile", {})
+    _read_os_configuration(profile.get("osProfile", {}), model)
     _read_image_reference(profile.get("storageProfile", {}).get("imageReference"), model)
     network = profile.get("networkProfile", {})
     if "healthProbe" in network:
@@ -76,14 +44,9 @@ def model_input(body: dict[str, Any]) -> ModelInput:
     return model
 
 
-def _read_os_profile(os_profile: dict[str, Any], model: ModelInput) -> None:
+def _read_os_configuration(os_profile: dict[str, Any], model: ModelInput) -> None:
+    """Windows or Linux settings: stating ``windowsConfiguration`` says the OS is Windows."""
     fields = model.fields
-    if "computerNamePrefix" in os_profile:
-        fields["computer_name_prefix"] = os_profile["computerNamePrefix"]
-    if "adminUsername" in os_profile:
-        fields["admin_username"] = os_profile["adminUsername"]
-    if "customData" in os_profile:
-        fields["custom_data"] = os_profile["customData"]
     windows = os_profile.get("windowsConfiguration")
     if windows is not None:
         model.windows_configuration_given = True
@@ -107,21 +70,13 @@ def _read_image_reference(reference: dict[str, Any] | None, model: ModelInput) -
         return
     if any(name in reference for name in PLATFORM_IMAGE_FIELDS):
         model.fields["image_kind"] = ImageKind.PLATFORM
-        _copy(reference, PLATFORM_IMAGE_FIELDS, model.fields)
+        for name, field in PLATFORM_IMAGE_FIELDS.items():
+            if name in reference:
+                model.fields[field] = reference[name]
 
 
 def _extension_spec(item: dict[str, Any]) -> ExtensionSpec:
-    properties = item["properties"]
-    settings = properties.get("settings", {})
-    protected = properties.get("protectedSettings", {})
-    return ExtensionSpec(
-        name=item["name"],
-        publisher=properties["publisher"],
-        extension_type=properties["type"],
-        type_handler_version=properties["typeHandlerVersion"],
-        auto_upgrade_minor_version=properties.get("autoUpgradeMinorVersion", True),
-        settings=settings,
-        protected_settings=protected,
-        provision_after_extensions=list(properties.get("provisionAfterExtensions", [])),
-        credential_expires_at=credential_expiry([settings, protected]),
-    )
+    """Absent members take the model's defaults (``ExtensionSpec``'s)."""
+    spec = ExtensionSpec(**EXTENSION_FIELDS.read(item))
+    spec.credential_expires_at = credential_expiry([spec.settings, spec.protected_settings])
+    return spec

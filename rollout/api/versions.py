@@ -77,6 +77,13 @@ RESOURCE_VERSIONS: tuple[str, ...] = (
 )
 # The async operation status resource answers for whichever request created it.
 OPERATION_VERSIONS: tuple[str, ...] = tuple(sorted(set(COMPUTE_VERSIONS + GALLERY_VERSIONS)))
+# A route's api-version family (OpenAPI names its parameter ``{family}ApiVersion``).
+API_VERSIONS: dict[str, tuple[str, ...]] = {
+    "Compute": COMPUTE_VERSIONS,
+    "Gallery": GALLERY_VERSIONS,
+    "Resource": RESOURCE_VERSIONS,
+    "Operation": OPERATION_VERSIONS,
+}
 
 
 def missing_api_version() -> ServiceError:

@@ -10,9 +10,11 @@ from orchestrator.policy import (
     EffectivePolicy,
     RollingUpgradePolicy,
     UpgradeKind,
+    WireMember,
     effective_policy,
     format_duration,
     parse_duration,
+    wire_members,
 )
 
 AUTOMATIC, MANUAL = UpgradeKind.AUTOMATIC, UpgradeKind.MANUAL
@@ -92,6 +94,29 @@ def test_u4_health_wait_is_5_minutes_scaled_by_the_time_scale() -> None:
 
 def test_started_by_uses_azures_invoker_names() -> None:
     assert (AUTOMATIC.started_by, MANUAL.started_by) == ("Platform", "User")
+
+
+def test_policy_members_carry_azures_wire_names_defaults_and_ranges() -> None:
+    rolling = {item.wire: item for item in wire_members(RollingUpgradePolicy)}
+    assert rolling["maxBatchInstancePercent"] == WireMember(
+        "max_batch_instance_percent", "maxBatchInstancePercent", int, 20, 5, 100
+    )
+    assert rolling["pauseTimeBetweenBatches"] == WireMember(
+        "pause_time_between_batches",
+        "pauseTimeBetweenBatches",
+        timedelta,
+        timedelta(0),
+        timedelta(0),
+    )
+    assert rolling["maxSurge"] == WireMember("max_surge", "maxSurge", bool, False)
+    assert [item.wire for item in wire_members(AutomaticOSUpgradePolicy)] == [
+        "enableAutomaticOSUpgrade",
+        "disableAutomaticRollback",
+        "useRollingUpgradePolicy",
+        "osRollingUpgradeDeferral",
+    ]
+    for policy in (RollingUpgradePolicy, AutomaticOSUpgradePolicy):
+        assert policy() == policy(**{item.attribute: item.default for item in wire_members(policy)})
 
 
 def test_rolling_policy_round_trips_through_the_wire_names() -> None:

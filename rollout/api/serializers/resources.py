@@ -12,20 +12,27 @@ from rollout.models import (
     ReplicationState,
     ResourceGroup,
 )
-from rollout.services.wire import arm_time, compact
+from rollout.services.wire import arm_time
+from rollout.services.wire.gallery import (
+    GALLERY_FIELDS,
+    GALLERY_IMAGE_FIELDS,
+    GALLERY_IMAGE_VERSION_FIELDS,
+    TARGET_REGION_FIELDS,
+)
+from rollout.services.wire.resources import RESOURCE_GROUP_FIELDS
 
 GALLERY_TYPE = "Microsoft.Compute/galleries"
 
 
 def resource_group_wire(group: ResourceGroup) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "id": group.arm_id,
         "name": group.name,
         "type": "Microsoft.Resources/resourceGroups",
-        "location": group.location,
-        "tags": group.tags,
-        "properties": {"provisioningState": "Succeeded"},
     }
+    RESOURCE_GROUP_FIELDS.write(group, body)  # location, tags
+    body["properties"] = {"provisioningState": "Succeeded"}
+    return body
 
 
 def image_path(subscription_id: str, location: str, *parts: str) -> str:
@@ -73,37 +80,32 @@ def image_version_wire(
 
 
 def gallery_wire(gallery: Gallery, provisioning_state: str = "Succeeded") -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "id": gallery.arm_id,
         "name": gallery.name,
         "type": GALLERY_TYPE,
         "location": gallery.location.name,
-        "properties": {
-            "description": gallery.description,
-            "identifier": {
-                "uniqueName": f"{gallery.resource_group.subscription.subscription_id}-"
-                f"{gallery.name.upper()}"
-            },
-            "provisioningState": provisioning_state,
-        },
     }
+    properties = GALLERY_FIELDS.write(gallery, body)["properties"]  # description
+    subscription = gallery.resource_group.subscription.subscription_id
+    properties["identifier"] = {"uniqueName": f"{subscription}-{gallery.name.upper()}"}
+    properties["provisioningState"] = provisioning_state
+    return body
 
 
 def gallery_image_wire(
     image: GalleryImage, provisioning_state: str = "Succeeded"
 ) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "id": image.arm_id,
         "name": image.name,
         "type": f"{GALLERY_TYPE}/images",
         "location": image.gallery.location.name,
-        "properties": {
-            "osType": image.os_type,
-            "osState": "Generalized",
-            "identifier": {"publisher": image.publisher, "offer": image.offer, "sku": image.sku},
-            "provisioningState": provisioning_state,
-        },
     }
+    properties = GALLERY_IMAGE_FIELDS.write(image, body)["properties"]  # osType, identifier
+    properties["osState"] = "Generalized"
+    properties["provisioningState"] = provisioning_state
+    return body
 
 
 def _aggregated_state(states: list[str]) -> str:
@@ -121,41 +123,34 @@ def gallery_image_version_wire(
 ) -> dict[str, Any]:
     """With the per-region replication status (T4: a region follows once Completed)."""
     replicas = list(version.replicas.select_related("region").order_by("region__name"))
-    return {
+    body: dict[str, Any] = {
         "id": version.arm_id,
         "name": version.name,
         "type": f"{GALLERY_TYPE}/images/versions",
         "location": version.location.name,
-        "properties": {
-            "publishingProfile": compact(
-                {
-                    "targetRegions": [
-                        {
-                            "name": replica.region.name,
-                            "regionalReplicaCount": replica.regional_replica_count,
-                            "excludeFromLatest": replica.exclude_from_latest,
-                            "storageAccountType": "Standard_LRS",
-                        }
-                        for replica in replicas
-                    ],
-                    "excludeFromLatest": version.exclude_from_latest,
-                    "publishedDate": arm_time(version.published_at),
-                    "endOfLifeDate": arm_time(version.end_of_life_at),
-                    "storageAccountType": "Standard_LRS",
-                }
-            ),
-            "provisioningState": provisioning_state or version.provisioning_state,
-            "replicationStatus": {
-                "aggregatedState": _aggregated_state([replica.state for replica in replicas]),
-                "summary": [
-                    {
-                        "region": replica.region.name,
-                        "state": replica.state,
-                        "details": "",
-                        "progress": replica.progress,
-                    }
-                    for replica in replicas
-                ],
-            },
-        },
     }
+    properties = GALLERY_IMAGE_VERSION_FIELDS.write(version, body)["properties"]
+    profile = properties["publishingProfile"]  # excludeFromLatest, endOfLifeDate
+    profile["targetRegions"] = [
+        {
+            **TARGET_REGION_FIELDS.write(replica, {"name": replica.region.name}),
+            "storageAccountType": "Standard_LRS",
+        }
+        for replica in replicas
+    ]
+    profile["publishedDate"] = arm_time(version.published_at)
+    profile["storageAccountType"] = "Standard_LRS"
+    properties["provisioningState"] = provisioning_state or version.provisioning_state
+    properties["replicationStatus"] = {
+        "aggregatedState": _aggregated_state([replica.state for replica in replicas]),
+        "summary": [
+            {
+                "region": replica.region.name,
+                "state": replica.state,
+                "details": "",
+                "progress": replica.progress,
+            }
+            for replica in replicas
+        ],
+    }
+    return body

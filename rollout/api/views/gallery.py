@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.http import HttpResponse
 
 from rollout.api import lro
-from rollout.api.bodies import GALLERY, GALLERY_IMAGE, GALLERY_IMAGE_VERSION
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import json_response
 from rollout.api.paging import page
@@ -24,6 +23,12 @@ from rollout.services.gallery.publishing import (
     get_gallery,
     get_gallery_image,
     publish_gallery_image_version,
+)
+from rollout.services.wire.gallery import (
+    GALLERY_FIELDS,
+    GALLERY_IMAGE_FIELDS,
+    GALLERY_IMAGE_VERSION_FIELDS,
+    TARGET_REGION_FIELDS,
 )
 
 
@@ -47,13 +52,13 @@ def get_gallery_view(call: ApiCall) -> HttpResponse:
 
 
 def put_gallery(call: ApiCall) -> HttpResponse:
-    body = call.body(GALLERY)
+    body = call.body()
     gallery, created = create_or_update_gallery(
         call.subscription_id,
         call.args["resource_group"],
         call.args["gallery"],
         body["location"],
-        body.get("properties", {}).get("description"),
+        GALLERY_FIELDS.read(body).get("description"),
     )
     state = "Creating" if created else "Updating"
     return _created(
@@ -66,17 +71,12 @@ def get_gallery_image_view(call: ApiCall) -> HttpResponse:
 
 
 def put_gallery_image(call: ApiCall) -> HttpResponse:
-    body = call.body(GALLERY_IMAGE)
-    properties = body.get("properties", {})
-    identifier = properties.get("identifier", {})
+    stated = GALLERY_IMAGE_FIELDS.read(call.body())
     gallery = get_gallery(call.subscription_id, call.args["resource_group"], call.args["gallery"])
     image, created = create_or_update_gallery_image(
         gallery,
         call.args["image"],
-        os_type=properties.get("osType"),
-        publisher=identifier.get("publisher"),
-        offer=identifier.get("offer"),
-        sku=identifier.get("sku"),
+        **{name: stated.get(name) for name in ("os_type", "publisher", "offer", "sku")},
     )
     state = "Creating" if created else "Updating"
     return _created(
@@ -106,16 +106,12 @@ def get_gallery_image_version(call: ApiCall) -> HttpResponse:
 
 def put_gallery_image_version(call: ApiCall) -> HttpResponse:
     """Publish a version; each target region starts Replicating at 0%."""
-    body = call.body(GALLERY_IMAGE_VERSION)
+    body = call.body()
     profile = body.get("properties", {}).get("publishingProfile", {})
     targets = None
     if "targetRegions" in profile:
         targets = [
-            TargetRegionSpec(
-                name=item["name"],
-                regional_replica_count=item.get("regionalReplicaCount"),
-                exclude_from_latest=item.get("excludeFromLatest", False),
-            )
+            TargetRegionSpec(name=item["name"], **TARGET_REGION_FIELDS.read(item))
             for item in profile["targetRegions"]
         ]
     version, created = publish_gallery_image_version(
@@ -124,9 +120,8 @@ def put_gallery_image_version(call: ApiCall) -> HttpResponse:
         body["location"],
         target_regions=targets,
         replica_count=profile.get("replicaCount"),
-        exclude_from_latest=profile.get("excludeFromLatest"),
-        end_of_life_at=profile.get("endOfLifeDate"),
         actor=call.user,
+        **GALLERY_IMAGE_VERSION_FIELDS.read(body),  # excludeFromLatest, endOfLifeDate
     )
     version = GalleryImageVersion.objects.select_related(
         "location", "image__gallery__resource_group__subscription"

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from orchestrator.model import Observation
 from rollout.api import lro
-from rollout.api.bodies import INSTANCE_IDS
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import empty_response, json_response
 from rollout.api.paging import page
@@ -135,7 +134,7 @@ def get_vm_instance_view(call: ApiCall) -> HttpResponse:
 
 def manual_upgrade(call: ApiCall) -> HttpResponse:
     """E5: bring the listed instances to the latest model; 202 + ``Azure-AsyncOperation``."""
-    body = call.body(INSTANCE_IDS)
+    body = call.body()
     scale_set = scale_set_of(call)
     ids = sorted({int(raw) for raw in body["instanceIds"]})
     if ids[-1] > INSTANCE_ID_MAX:

@@ -14,33 +14,17 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from rollout.api.bodies import READ_ONLY_RESOURCE
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import json_response
-from rollout.api.schema import Arr, Obj, Str
 from rollout.api.serializers.resources import image_version_wire
 from rollout.models import Release
 from rollout.services.releases.publishing import publish_image_version
 from rollout.services.resource_groups import resolve_region
 
-PUBLICATION = Obj(
-    "PlatformImageVersionPublication",
-    {
-        "properties": Obj(
-            "PlatformImageVersionPublicationProperties",
-            {
-                "regions": Arr(Str(50, min_length=1), 100),
-                "reason": Str(500),
-            },
-        ),
-    },
-    tolerated=READ_ONLY_RESOURCE | frozenset({"location", "tags"}),
-)
-
 
 def put_platform_image_version(call: ApiCall) -> HttpResponse:
     """Publish the version (201 when new, 200 when it only gained regions or nothing)."""
-    properties = call.body(PUBLICATION).get("properties", {})
+    properties = call.body().get("properties", {})
     location = resolve_region(call.args["location"], "location").name
     published = publish_image_version(
         call.args["publisher"],

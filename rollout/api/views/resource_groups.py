@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import HttpResponse
 
 from rollout.api import lro
-from rollout.api.bodies import RESOURCE_GROUP
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import empty_response, json_response
 from rollout.api.serializers.resources import resource_group_wire
@@ -15,6 +14,7 @@ from rollout.services.resource_groups import (
     delete_resource_group,
     require_resource_group,
 )
+from rollout.services.wire.resources import RESOURCE_GROUP_FIELDS
 
 
 def _find(call: ApiCall) -> ResourceGroup | None:
@@ -38,9 +38,9 @@ def head_resource_group(call: ApiCall) -> HttpResponse:
 
 
 def put_resource_group(call: ApiCall) -> HttpResponse:
-    body = call.body(RESOURCE_GROUP)
+    stated = RESOURCE_GROUP_FIELDS.read(call.body())
     group, created = create_or_update_resource_group(
-        call.subscription_id, call.args["resource_group"], body["location"], body.get("tags")
+        call.subscription_id, call.args["resource_group"], stated["location"], stated.get("tags")
     )
     return json_response(resource_group_wire(group), status=201 if created else 200)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import HttpResponse
 
 from rollout.api import lro
-from rollout.api.bodies import SCALE_SET, SCALE_SET_UPDATE
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import empty_response, json_response
 from rollout.api.paging import page
@@ -30,7 +29,7 @@ def get_scale_set(call: ApiCall) -> HttpResponse:
 def put_scale_set(call: ApiCall) -> HttpResponse:
     """201 ``Creating`` for a new scale set, 200 ``Updating`` for an existing one; both with
     an ``Azure-AsyncOperation`` the SDK polls before it GETs the result."""
-    body = call.body(SCALE_SET)
+    body = call.body()
     model = model_input(body)
     args = call.args
     existing = find_scale_set(call.subscription_id, args["resource_group"], args["scale_set"])
@@ -59,7 +58,7 @@ def put_scale_set(call: ApiCall) -> HttpResponse:
 
 def patch_scale_set(call: ApiCall) -> HttpResponse:
     """The SDK accepts only 200 for a PATCH: the body says ``Updating``, the status says done."""
-    body = call.body(SCALE_SET_UPDATE)
+    body = call.body()
     scale_set = update_scale_set(
         scale_set_of(call), model_input(body), actor=call.user, api_version=call.api_version
     )

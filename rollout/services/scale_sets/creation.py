@@ -56,6 +56,7 @@ from rollout.services.scale_sets.validation import (
     auto_upgrade_problems,
     model_problems,
 )
+from rollout.services.wire.scale_sets import SCALE_SET_FIELDS
 
 _SEGMENT = r"([^/]+)"
 GALLERY_IMAGE_ID = re.compile(
@@ -76,11 +77,7 @@ PROBE_ID = re.compile(
 SAS_EXPIRY = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z?)?$")
 
 # Fields only a creation sets (model field → wire path); a later PUT may repeat them unchanged.
-CREATE_ONLY_FIELDS = {
-    "platform_fault_domain_count": "properties.platformFaultDomainCount",
-    "computer_name_prefix": "properties.virtualMachineProfile.osProfile.computerNamePrefix",
-    "sku_tier": "sku.tier",
-}
+CREATE_ONLY_FIELDS = SCALE_SET_FIELDS.create_only
 
 
 @dataclass

@@ -35,6 +35,7 @@ from rollout.services.scale_sets.validation import (
     auto_upgrade_problems,
     model_problems,
 )
+from rollout.services.wire.scale_sets import SCALE_SET_FIELDS
 
 # Changing these makes instances run an outdated model until they apply it (E5).
 MODEL_FIELDS = frozenset(
@@ -52,30 +53,7 @@ MODEL_FIELDS = frozenset(
     }
 )
 # Everything a model update may set; the rest of a scale set is fixed at creation.
-UPDATABLE_FIELDS = MODEL_FIELDS | {
-    "image_publisher",
-    "image_offer",
-    "image_kind",
-    "tags",
-    "capacity",
-    "zones",
-    "single_placement_group",
-    "upgrade_mode",
-    "max_batch_instance_percent",
-    "max_unhealthy_instance_percent",
-    "max_unhealthy_upgraded_instance_percent",
-    "pause_time_between_batches",
-    "enable_cross_zone_upgrade",
-    "prioritize_unhealthy_instances",
-    "rollback_failed_instances_on_policy_breach",
-    "max_surge",
-    "enable_automatic_os_upgrade",
-    "disable_automatic_rollback",
-    "use_rolling_upgrade_policy",
-    "os_rolling_upgrade_deferral",
-    "service_fabric_cluster_durability",
-    "service_fabric_stateless",
-}
+UPDATABLE_FIELDS = SCALE_SET_FIELDS.updatable
 
 
 @dataclass

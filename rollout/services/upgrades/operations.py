@@ -18,6 +18,7 @@ from orchestrator.policy import (
     EffectivePolicy,
     RollingUpgradePolicy,
     effective_policy,
+    wire_members,
 )
 from orchestrator.policy import UpgradeKind as EngineKind
 from rollout import events
@@ -36,31 +37,23 @@ from rollout.services.gallery.images import latest_available_version
 
 
 def rolling_policy_of(scale_set: ScaleSet) -> RollingUpgradePolicy:
-    return RollingUpgradePolicy(
-        max_batch_instance_percent=scale_set.max_batch_instance_percent,
-        max_unhealthy_instance_percent=scale_set.max_unhealthy_instance_percent,
-        max_unhealthy_upgraded_instance_percent=scale_set.max_unhealthy_upgraded_instance_percent,
-        pause_time_between_batches=scale_set.pause_time_between_batches,
-        prioritize_unhealthy_instances=scale_set.prioritize_unhealthy_instances,
-        enable_cross_zone_upgrade=scale_set.enable_cross_zone_upgrade,
-        rollback_failed_instances_on_policy_breach=scale_set.rollback_failed_instances_on_policy_breach,
-        max_surge=scale_set.max_surge,
-    )
+    return RollingUpgradePolicy(**_policy_values(scale_set, RollingUpgradePolicy))
 
 
 def policy_for(scale_set: ScaleSet, kind: str) -> EffectivePolicy:
     """The policy an upgrade of ``kind`` runs under, with the configured time scale."""
-    automatic = AutomaticOSUpgradePolicy(
-        enable_automatic_os_upgrade=scale_set.enable_automatic_os_upgrade,
-        disable_automatic_rollback=scale_set.disable_automatic_rollback,
-        use_rolling_upgrade_policy=scale_set.use_rolling_upgrade_policy,
-    )
+    automatic = AutomaticOSUpgradePolicy(**_policy_values(scale_set, AutomaticOSUpgradePolicy))
     return effective_policy(
         EngineKind(kind),
         rolling_policy_of(scale_set),
         automatic,
         time_scale=settings.ROLLWRIGHT_TIME_SCALE,
     )
+
+
+def _policy_values(scale_set: ScaleSet, policy: type) -> dict[str, Any]:
+    """The scale set's fields named as the policy's members (the field table's rows)."""
+    return {item.attribute: getattr(scale_set, item.attribute) for item in wire_members(policy)}
 
 
 def start_os_upgrade(

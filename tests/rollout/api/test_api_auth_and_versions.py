@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
 
+from rollout.api.dispatch import ApiCall
 from rollout.api.versions import COMPUTE_VERSIONS
 from rollout.models import ApiToken, ScaleSet
 from rollout.models.api import token_digest
@@ -223,3 +224,31 @@ class TestRouting:
     def test_the_arm_routes_leave_reverse_working_for_the_rest_of_the_site(self) -> None:
         assert reverse("admin:index") == "/admin/"
         assert reverse("arm-openapi") == "/openapi.json"
+
+    def test_paths_match_in_any_case_and_reverse_writes_azures_spelling(self) -> None:
+        names = {"subscription_id": SUBSCRIPTION, "resource_group": "apps", "scale_set": "web"}
+        written = reverse("arm-scale_set", kwargs=names)
+        assert written == (
+            f"/subscriptions/{SUBSCRIPTION}/resourceGroups/apps/providers/Microsoft.Compute/"
+            "virtualMachineScaleSets/web"
+        )
+        match = resolve(written.upper().replace(SUBSCRIPTION.upper(), SUBSCRIPTION) + "/")
+        assert (match.url_name, match.kwargs) == (
+            "arm-scale_set",
+            names | {"resource_group": "APPS", "scale_set": "WEB"},
+        )
+
+    def test_any_other_path_under_subscriptions_gets_arms_404(self) -> None:
+        assert resolve(f"/Subscriptions/{SUBSCRIPTION}/nothing/here").url_name == "arm-not-found"
+
+
+class TestDeclaredQueryParameters:
+    def test_a_handler_reads_only_the_query_parameters_its_operation_declares(self, rf) -> None:
+        call = ApiCall(rf.get("/?$top=3&$Expand=x"), None, "2026-04-01", {}, None, ("$expand",))
+        assert call.query("$expand") == "x"
+        with pytest.raises(LookupError, match=r"\$top"):
+            call.query("$top")
+
+    def test_a_handler_reads_a_body_only_when_its_operation_declares_one(self, rf) -> None:
+        with pytest.raises(LookupError, match="no request body"):
+            ApiCall(rf.post("/", "{}", "application/json"), None, "2026-04-01", {}).body()

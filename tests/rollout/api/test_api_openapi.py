@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import resolve
 
-from rollout.api.openapi import VERSIONS, document
-from rollout.api.urls import ENDPOINTS
+from rollout.api.openapi import document
+from rollout.api.routes import ROUTES
+from rollout.api.versions import API_VERSIONS
 from tests.rollout.api.conftest import SUBSCRIPTION
 
 SAMPLE_ARGUMENTS = {
@@ -30,38 +31,38 @@ SAMPLE_ARGUMENTS = {
 }
 
 
-def endpoint_of(template: str) -> Any:
-    return resolve(template.format(**SAMPLE_ARGUMENTS)).func.endpoint
+def route_of(template: str) -> Any:
+    return resolve(template.format(**SAMPLE_ARGUMENTS)).func.route
 
 
 def test_every_described_path_is_routed_with_exactly_its_methods() -> None:
     for template, item in document()["paths"].items():
-        endpoint = endpoint_of(template)
-        assert {method.upper() for method in item} == set(endpoint.handlers), template
+        route = route_of(template)
+        assert {method.upper() for method in item} == set(route.operations), template
 
 
 def test_every_route_is_described_once() -> None:
-    described = [endpoint_of(template).name for template in document()["paths"]]
-    assert sorted(described) == sorted(endpoint.name for endpoint in ENDPOINTS)
+    described = [route_of(template).name for template in document()["paths"]]
+    assert sorted(described) == sorted(route.name for route in ROUTES)
 
 
 def test_path_parameters_match_the_routes_groups() -> None:
     for template in document()["paths"]:
         names = re.findall(r"\{(\w+)\}", template)
-        assert len(names) == re.compile(endpoint_of(template).pattern).groups, template
+        assert len(names) == re.compile(route_of(template).regex).groups, template
 
 
 def test_each_operation_lists_the_api_versions_its_route_accepts() -> None:
     spec = document()
     parameters = spec["components"]["parameters"]
     for template, item in spec["paths"].items():
-        endpoint = endpoint_of(template)
+        route = route_of(template)
         for operation in item.values():
             api_versions = [p for p in operation["parameters"] if "$ref" in p]
             assert len(api_versions) == 1, template
             family = api_versions[0]["$ref"].rsplit("/", 1)[-1].removesuffix("ApiVersion")
             enum = parameters[f"{family}ApiVersion"]["schema"]["enum"]
-            assert sorted(enum) == sorted(endpoint.versions) == sorted(VERSIONS[family])
+            assert sorted(enum) == sorted(route.versions) == sorted(API_VERSIONS[family])
 
 
 def test_operation_ids_are_unique_and_every_reference_resolves() -> None:

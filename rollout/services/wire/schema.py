@@ -1,4 +1,5 @@
-"""A small schema for request bodies: one description serves the parser and the OpenAPI file.
+"""Azure's wire types: one description serves the request parser, the serializers (``dump``)
+and the OpenAPI file.
 
 ``Obj(...).parse(json_value, path)`` returns the members the request gave (wire names, values
 of the right Python type, enums in Azure's casing) or raises a ``ServiceError`` naming the
@@ -23,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 
 from orchestrator.policy import format_duration, parse_duration
 from rollout.services.errors import ServiceError
+from rollout.services.wire import arm_time
 
 TOLERATED_DESCRIPTION = "Accepted for compatibility with Azure; Rollwright does not model it."
 
@@ -50,10 +52,14 @@ def join(path: str, name: str) -> str:
 
 
 class Node:
-    """One kind of JSON value."""
+    """One kind of JSON value: ``parse`` reads it from a request, ``dump`` writes a model's value
+    of it to a response, ``openapi`` describes it."""
 
     def parse(self, value: Any, path: str) -> Any:
         raise NotImplementedError
+
+    def dump(self, value: Any) -> Any:
+        return value
 
     def openapi(self, components: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
@@ -144,7 +150,7 @@ class Enum(Node):
 class Duration(Node):
     """An ISO 8601 duration such as ``PT0S`` or ``PT1H30M``."""
 
-    maximum: timedelta
+    maximum: timedelta = timedelta(hours=24)  # Rollwright's cap on a duration a request states
 
     def parse(self, value: Any, path: str) -> timedelta:
         if not isinstance(value, str):
@@ -158,6 +164,9 @@ class Duration(Node):
         if duration > self.maximum:
             raise out_of_range(path, f"is out of range: at most {format_duration(self.maximum)}.")
         return duration
+
+    def dump(self, value: timedelta) -> str:
+        return format_duration(value)
 
     def openapi(self, components: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "format": "duration", "example": "PT0S"}
@@ -196,6 +205,9 @@ class DateTime(Node):
         if moment is None or moment.tzinfo is None:
             raise out_of_range(path, f"{_shown(value)} is not an ISO 8601 time with an offset.")
         return moment
+
+    def dump(self, value: datetime | None) -> str | None:
+        return arm_time(value)
 
     def openapi(self, components: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "format": "date-time"}
@@ -257,6 +269,9 @@ class Arr(Node):
             raise out_of_range(path, f"needs at least {self.min_items} item(s).")
         return [self.item.parse(item, f"{path}[{index}]") for index, item in enumerate(value)]
 
+    def dump(self, value: Any) -> list[Any]:
+        return [self.item.dump(item) for item in value]
+
     def openapi(self, components: dict[str, Any]) -> dict[str, Any]:
         schema: dict[str, Any] = {
             "type": "array",
@@ -277,6 +292,9 @@ class Nullable(Node):
     def parse(self, value: Any, path: str) -> Any:
         return None if value is None else self.node.parse(value, path)
 
+    def dump(self, value: Any) -> Any:
+        return None if value is None else self.node.dump(value)
+
     def openapi(self, components: dict[str, Any]) -> dict[str, Any]:
         return {"nullable": True, "allOf": [self.node.openapi(components)]}
 
@@ -294,6 +312,8 @@ class Obj(Node):
 
     def __post_init__(self) -> None:
         names = [*self.fields, *self.tolerated, *self.unsupported]
+        if len({name.lower() for name in names}) != len(names):
+            raise ValueError(f"{self.name}: a member is both modelled and tolerated")
         object.__setattr__(self, "lookup", {name.lower(): name for name in names})
 
     def parse(self, value: Any, path: str) -> dict[str, Any]:

@@ -1,4 +1,11 @@
-"""Small helpers for Azure's wire format, shared by the read models and the API."""
+"""Azure's wire format, shared by the services, the read models and the API.
+
+Here: Azure's timestamps (``arm_time``) and ``compact``. ``schema``: the wire types (parse a
+request, write a response, describe both in OpenAPI). ``fields``: what a field table is; and
+one field table per resource type: ``scale_sets`` (and extensions), ``gallery``,
+``resources`` (resource groups). It sits below the API because the services' updatable and
+create-only fields derive from the tables.
+"""
 
 from __future__ import annotations
 

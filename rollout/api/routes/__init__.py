@@ -1,0 +1,17 @@
+"""The route table: every ARM path Rollwright serves, its methods, handlers and description.
+
+``rollout.api.urls`` routes requests from it and ``rollout.api.openapi`` describes it; adding an
+operation is one ``Operation`` here (in its resource family's module) plus its handler.
+"""
+
+from __future__ import annotations
+
+from rollout.api.routes import gallery, locations, resources, scale_sets
+from rollout.api.routing import Route
+
+ROUTES: tuple[Route, ...] = (
+    *resources.ROUTES,
+    *scale_sets.ROUTES,
+    *locations.ROUTES,
+    *gallery.ROUTES,
+)
