@@ -10,20 +10,21 @@ integration tests, the fault tests and every benchmark under bench/.
   ``RedisServer`` (a redis-server of a test's own, to kill and restart).
 * ``databases``: the test database as a URL, ``ScratchDatabase`` for benchmarks, ending
   PostgreSQL sessions.
+* ``scratch``: ``scratch_rollwright()``, a benchmark's throw-away database and Redis database,
+  this process set up and migrated on them.
 * ``browser``: Debian's Chromium for Playwright, ``log_in()``, ``session_cookie()``.
 * ``fleets`` (imports the models: Django must be set up): the demo fleet with its logins,
   ``Site`` and scale sets of N instances.
 * ``pytest_plugin``: logs in failing tests' reports; the ``worker_stack`` fixture.
 
-Importing this package needs no Django set-up, so a benchmark can import it first.
+Importing this package needs no Django set-up, so a benchmark can import it first:
 
-    with ScratchDatabase() as database, claim_redis_database(env_var="X_REDIS_URL") as redis:
-        env = environment(settings="rollout.settings", database_url=database.url,
-                          redis_url=redis.url, time_scale=60)
-        configure_django(env)
-        ...
-        with Stack(env) as stack:
+    with scratch_rollwright(time_scale=60) as scratch:  # database, Redis, Django migrated
+        demo_fleet(admin=True)                          # tests.support.fleets
+        with Stack(scratch.env) as stack:
             stack.start(web=True, workers=2)
+            stack.workers[0].kill()                     # kill -9
+            stack.add_worker()                          # a replacement
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from tests.support.processes import (
     unwind_on_termination,
     wait_until,
 )
+from tests.support.scratch import ScratchRollwright, scratch_rollwright
 from tests.support.servers import Beat, Server, Worker, free_port
 from tests.support.stack import Stack, configure_django, environment
 
@@ -75,6 +77,7 @@ __all__ = [
     "RedisServer",
     "RedisUnavailable",
     "ScratchDatabase",
+    "ScratchRollwright",
     "Server",
     "Stack",
     "Worker",
@@ -90,6 +93,7 @@ __all__ = [
     "is_postgres",
     "log_in",
     "redis_answers",
+    "scratch_rollwright",
     "session_cookie",
     "stop_all",
     "terminate_other_sessions",

@@ -11,6 +11,7 @@ import socket
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Self
 
 from tests.support.processes import Process, python_module
 
@@ -94,19 +95,24 @@ class Worker(Process):
 
 
 class Beat(Process):
-    """``celery -A rollout beat`` with its schedule file beside its log; ready when it says
-    ``beat: Starting...``."""
+    """``celery -A rollout beat`` with its schedule file beside its log; ready once it has
+    opened the schedule (its own log lines are silenced by the settings' LOGGING)."""
 
     ready_timeout = 30.0
 
     def __init__(
         self, logs: Path, *, env: Mapping[str, str] | None = None, name: str = "beat"
     ) -> None:
+        self.schedule = logs / f"{name}-schedule"
         command = python_module(
-            "celery", "-A", "rollout", "beat", "--loglevel=INFO",
-            "--schedule", str(logs / f"{name}-schedule"),
-        )  # fmt: skip
+            "celery", "-A", "rollout", "beat", "--loglevel=INFO", "--schedule", str(self.schedule)
+        )
         super().__init__(name, command, log=logs / f"{name}.log", env=env)
 
+    def start(self, *, wait: bool = True) -> Self:
+        for stale in self.schedule.parent.glob(f"{self.schedule.name}*"):
+            stale.unlink()  # a restart runs every entry on its own clock again
+        return super().start(wait=wait)
+
     def is_ready(self) -> bool:
-        return "beat: Starting..." in self.output()
+        return any(self.schedule.parent.glob(f"{self.schedule.name}*"))

@@ -109,9 +109,17 @@ class Stack:
     @property
     def url(self) -> str:
         """The web server's base URL."""
+        return self._web().url
+
+    @property
+    def port(self) -> int:
+        """The web server's port."""
+        return self._web().port
+
+    def _web(self) -> Server:
         if self.web is None:
             raise RuntimeError("this stack has no web server: start(web=True) or add_web()")
-        return self.web.url
+        return self.web
 
     @property
     def processes(self) -> list[Process]:
