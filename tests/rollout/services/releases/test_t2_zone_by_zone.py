@@ -10,7 +10,15 @@ import pytest
 from rollout.models import ReleaseStatus, TargetState
 from rollout.services.releases.publishing import publish_image_version
 from rollout.services.releases.triggers import OutlookCode, outlook
-from tests.rollout.releases.fleet import NEW, T0, UBUNTU, Driver, Fleet, all_done, versions_of
+from tests.rollout.services.releases.fleet import (
+    NEW,
+    T0,
+    UBUNTU,
+    Driver,
+    Fleet,
+    all_done,
+    versions_of,
+)
 
 pytestmark = pytest.mark.django_db
 

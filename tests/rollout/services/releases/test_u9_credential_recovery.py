@@ -20,7 +20,7 @@ from rollout.models import (
 )
 from rollout.services import ExtensionSpec, manual_upgrade_instances, update_scale_set_model
 from rollout.services.releases.publishing import publish_image_version, resume_release
-from tests.rollout.releases.fleet import (
+from tests.rollout.services.releases.fleet import (
     NEW,
     NEWER,
     T0,

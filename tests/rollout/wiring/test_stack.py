@@ -18,9 +18,8 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from rollout.management.commands import ensure_redis
-from tests.support import free_port
+from tests.support import ROOT, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("web", "worker", "beat")
 ENTRY_POINTS = {
     "web": "rollout.asgi:application",

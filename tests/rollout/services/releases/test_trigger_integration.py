@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from rollout.models import InstanceUpgrade, ReleaseStatus, TargetState, TriggerPolicy
 from rollout.services.releases.publishing import publish_image_version
-from tests.rollout.releases.fleet import NEW, UBUNTU, Fleet, versions_of
+from tests.rollout.services.releases.fleet import NEW, UBUNTU, Fleet, versions_of
 from tests.support.servers import Worker
 
 # ``worker`` (tests/support): a real worker, ready (listening) before the test starts.
