@@ -6,11 +6,11 @@ asserts, two figures beside their targets:
 1. the latency from a state change's commit to its arrival in a websocket client (median, p95,
    p99 over every message and every client) while a 1,000-instance rollout (``fleet-1000``)
    streams to 50 clients: target p99 under 150 ms. The rollout is driven in this process by
-   ``rollout.tasks.upgrades.advance_once`` with the engine's own clock, one step after another (a
-   harsher stream than real time), each step in a transaction whose commit is timestamped by
-   an ``on_commit`` hook that runs just before the broadcast. The 50 clients are plain
-   RFC 6455 clients in a subprocess, logged in with a session cookie; the web server is daphne
-   with the Redis channel layer, as in production.
+   ``advance_once`` (``rollout.services.upgrades.stepping``) with the engine's own clock, one
+   step after another (a harsher stream than real time), each step in a transaction whose
+   commit is timestamped by an ``on_commit`` hook that runs just before the broadcast. The 50
+   clients are plain RFC 6455 clients in a subprocess, logged in with a session cookie; the
+   web server is daphne with the Redis channel layer, as in production.
 2. the first paint of the 1,000-instance grid in headless Chromium (Debian's
    /usr/bin/chromium): navigation start to the grid drawn, the median of 5 loads: target under
    1 s.
@@ -149,7 +149,7 @@ class Rollout:
         from django.db import transaction
 
         from rollout.models import Event
-        from rollout.tasks.upgrades import advance_once
+        from rollout.services.upgrades.stepping import advance_once
 
         newest = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
         commits: dict[int, float] = {}

@@ -16,7 +16,7 @@ if __name__ == "__main__":  # `make bench` runs every bench/*.py: this one is no
 
 import json
 import os
-from typing import Any
+from typing import Any, cast
 
 from rollout.settings import *  # noqa: F403
 from rollout.settings import LOGGING
@@ -26,4 +26,5 @@ ROLLWRIGHT_SIMULATION_TIMINGS: dict[str, Any] = json.loads(
 )
 if os.environ.get("ROLLWRIGHT_BENCH_CHANNELS") == "memory":
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "celery.app.trace": {"level": "INFO"}}}
+_loggers = cast(dict[str, Any], LOGGING["loggers"])
+LOGGING = {**LOGGING, "loggers": {**_loggers, "celery.app.trace": {"level": "INFO"}}}
