@@ -6,18 +6,19 @@ asserts, two figures beside their targets:
 1. the latency from a state change's commit to its arrival in a websocket client (median, p95,
    p99 over every message and every client) while a 1,000-instance rollout (``fleet-1000``)
    streams to 50 clients: target p99 under 150 ms. The rollout is driven in this process by
-   ``rollout.tasks.upgrades.advance_once`` with the engine's own clock, one step after another (a
-   harsher stream than real time), each step in a transaction whose commit is timestamped by
-   an ``on_commit`` hook that runs just before the broadcast. The 50 clients are plain
-   RFC 6455 clients in a subprocess, logged in with a session cookie; the web server is daphne
-   with the Redis channel layer, as in production.
+   ``advance_once`` (``rollout.services.upgrades.stepping``) with the engine's own clock, one
+   step after another (a harsher stream than real time), each step in a transaction whose
+   commit is timestamped by an ``on_commit`` hook that runs just before the broadcast. The 50
+   clients are plain RFC 6455 clients in a subprocess, logged in with a session cookie; the
+   web server is daphne with the Redis channel layer, as in production.
 2. the first paint of the 1,000-instance grid in headless Chromium (Debian's
    /usr/bin/chromium): navigation start to the grid drawn, the median of 5 loads: target under
    1 s.
 
-Everything runs on a throw-away SQLite database and a Redis database no one else uses
-(flushed first); see ``bench/live_stack.py``. ``--database-url postgresql://...`` runs on
-PostgreSQL instead.
+Everything runs on a throw-away SQLite database (``--database-url postgresql://...``: that
+PostgreSQL database, dropped and created again) and a Redis database of its own, flushed first
+(``--redis-url``, else ``$ROLLWRIGHT_BENCH_REDIS_URL``, else an idle one claimed for the run),
+with the demo fleet; daphne runs under the harness of tests/support (``Stack``).
 """
 
 from __future__ import annotations
@@ -38,8 +39,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import live_stack  # the helper next to this file
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.support import (  # noqa: E402
+    Stack,
+    chromium_launch_options,
+    log_in,
+    scratch_rollwright,
+    session_cookie,
+)
 
 CLIENTS = 50
 FIRST_ID = re.compile(rb'"events": \[\{"id": (\d+)')
@@ -139,7 +149,7 @@ class Rollout:
         from django.db import transaction
 
         from rollout.models import Event
-        from rollout.tasks.upgrades import advance_once
+        from rollout.services.upgrades.stepping import advance_once
 
         newest = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
         commits: dict[int, float] = {}
@@ -164,11 +174,11 @@ class Rollout:
         return commits, steps, time.monotonic() - started
 
 
-def latency(args: argparse.Namespace, stack: live_stack.Stack, rollout: Rollout) -> None:
+def latency(args: argparse.Namespace, stack: Stack, rollout: Rollout) -> None:
     from rollout.models import ScaleSet
 
     scale_set = ScaleSet.objects.get(name="fleet-1000")
-    cookie = live_stack.session_cookie("operator")
+    cookie = session_cookie("operator")
     clients = subprocess.Popen(
         [sys.executable, __file__, "--clients", str(args.clients), "--port", str(stack.port),
          "--path", f"/ws/scale-sets/{scale_set.pk}/", "--cookie", cookie],
@@ -219,7 +229,7 @@ class Browser(threading.Thread):
     """Headless Chromium in a thread of its own: Playwright's sync API runs an event loop in
     its thread, and the driver's broadcasts (async_to_sync) must not share one."""
 
-    def __init__(self, stack: live_stack.Stack, scale_set_id: int) -> None:
+    def __init__(self, stack: Stack, scale_set_id: int) -> None:
         super().__init__(daemon=True)
         self.url = f"{stack.url}/scale-sets/{scale_set_id}/"
         self.stack = stack
@@ -236,12 +246,12 @@ class Browser(threading.Thread):
     def run(self) -> None:
         from playwright.sync_api import sync_playwright
 
+        from tests.support.fleets import DEMO_PASSWORD
+
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=live_stack.CHROMIUM, args=live_stack.CHROMIUM_ARGS
-                )
-                page = live_stack.log_in(browser, self.stack, "operator", (1440, 1000))
+                browser = playwright.chromium.launch(**chromium_launch_options())
+                page = log_in(browser, self.stack.url, "operator", DEMO_PASSWORD)
                 page.goto(self.url)
                 page.wait_for_selector("#live-status[data-status=live]")
                 self.answers.put("watching")
@@ -303,14 +313,15 @@ def main() -> None:
     if args.port:  # the clients' subprocess
         asyncio.run(run_clients(args.clients, args.port, args.path, args.cookie))
         return
-    scratch = live_stack.configure(
-        args.database_url, args.redis_url or live_stack.idle_redis_database(), time_scale=60.0
-    )
-    try:
-        live_stack.prepare_database()
+    with scratch_rollwright(
+        database_url=args.database_url, redis_url=args.redis_url, time_scale=60.0
+    ) as scratch:
         from rollout.models import ScaleSet
+        from tests.support.fleets import demo_fleet
 
-        with live_stack.Stack(worker=False) as stack:
+        demo_fleet(admin=True)
+        with Stack(scratch.env) as stack:
+            stack.start(web=True, workers=0)
             rollout = Rollout()
             latency(args, stack, rollout)
             watcher = Browser(stack, ScaleSet.objects.get(name="fleet-1000").pk)
@@ -320,8 +331,6 @@ def main() -> None:
             frame_work(watcher, rollout, args.budget / 3)
             first_paint(watcher, args.loads)
             watcher.ask("stop")
-    finally:
-        live_stack.remove(scratch)
 
 
 if __name__ == "__main__":

@@ -1,38 +1,37 @@
 """The README's screenshots, taken from a real run: ``.venv/bin/python bench/screenshots.py``.
 
-1. Seeds the demo fleet on a throw-away database and starts daphne and a Celery worker
-   (``bench/live_stack.py``), time running 30 times faster than Azure's.
+1. Seeds the demo fleet on a throw-away database and starts daphne and a Celery worker (the
+   harness of tests/support), time running 30 times faster than Azure's.
 2. Sets a rehearsal going the way an operator would, through the services with a user and a
    reason: web-10 gets auto-upgrade and a VM that never becomes healthy on the new image (B2),
    jobs-sas runs into its expired SAS token (U9), sf-silver is cancelled (U10), api-5 and
    app-100 finish, fleet-1000 rolls.
 3. Photographs, in headless Chromium, the fleet page and the live grid mid-rollout:
    ``docs/screenshots/fleet.png``, ``live-grid.png`` (web-10, a VM rolled back, a batch
-   waiting for health) and ``live-grid-1000.png`` (fleet-1000 mid-rollout).
+   waiting for health) and ``live-grid-1000.png`` (fleet-1000 mid-rollout). ``--out DIR``
+   writes them elsewhere (to try the script without touching the README's pictures).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import live_stack  # the helper next to this file
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-OUT = live_stack.ROOT / "docs" / "screenshots"
+from tests.support import (  # noqa: E402
+    Stack,
+    chromium_launch_options,
+    log_in,
+    scratch_rollwright,
+    wait_until,
+)
+
+OUT = ROOT / "docs" / "screenshots"
 VIEWPORT = (1440, 1000)
-
-
-def wait_until(predicate: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise RuntimeError(f"timed out waiting for {what}")
 
 
 def set_the_scene() -> dict[str, int]:
@@ -90,15 +89,15 @@ def set_the_scene() -> dict[str, int]:
     return {name: scale_set.pk for name, scale_set in sets.items()}
 
 
-def photograph(stack: live_stack.Stack, ids: dict[str, int]) -> None:
+def photograph(stack: Stack, ids: dict[str, int], out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    OUT.mkdir(parents=True, exist_ok=True)
+    from tests.support.fleets import DEMO_PASSWORD
+
+    out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=live_stack.CHROMIUM, args=live_stack.CHROMIUM_ARGS
-        )
-        page = live_stack.log_in(browser, stack, "operator", VIEWPORT)
+        browser = playwright.chromium.launch(**chromium_launch_options())
+        page = log_in(browser, stack.url, "operator", DEMO_PASSWORD, viewport=VIEWPORT)
 
         # fleet-1000 early: three batches done, the fourth running, the rest to come.
         page.set_viewport_size({"width": VIEWPORT[0], "height": 1200})
@@ -108,8 +107,8 @@ def photograph(stack: live_stack.Stack, ids: dict[str, int]) -> None:
         )
         page.wait_for_selector('#grid [data-batch="3"] [data-state="waiting_for_health"]')
         page.wait_for_timeout(300)
-        page.screenshot(path=str(OUT / "live-grid-1000.png"))
-        print(f"wrote {OUT / 'live-grid-1000.png'}")
+        page.screenshot(path=str(out / "live-grid-1000.png"))
+        print(f"wrote {out / 'live-grid-1000.png'}")
 
         # web-10: a VM rolled back (U4), a later batch waiting for health (the countdown).
         page.set_viewport_size({"width": VIEWPORT[0], "height": 1250})
@@ -119,15 +118,15 @@ def photograph(stack: live_stack.Stack, ids: dict[str, int]) -> None:
         )
         page.wait_for_selector('#grid [data-state="waiting_for_health"]', timeout=60_000)
         page.wait_for_timeout(300)
-        page.screenshot(path=str(OUT / "live-grid.png"))
-        print(f"wrote {OUT / 'live-grid.png'}")
+        page.screenshot(path=str(out / "live-grid.png"))
+        print(f"wrote {out / 'live-grid.png'}")
 
         page.set_viewport_size({"width": VIEWPORT[0], "height": 1100})
         page.goto(f"{stack.url}/")
         page.wait_for_selector("#live-status[data-status=live]")
         page.wait_for_timeout(1500)
-        page.screenshot(path=str(OUT / "fleet.png"))
-        print(f"wrote {OUT / 'fleet.png'}")
+        page.screenshot(path=str(out / "fleet.png"))
+        print(f"wrote {out / 'fleet.png'}")
         browser.close()
 
 
@@ -136,16 +135,17 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--redis-url", default=None, help="default: an idle Redis database")
     parser.add_argument("--time-scale", type=float, default=30.0)
+    parser.add_argument("--out", type=Path, default=OUT, help=f"default: {OUT}")
     args = parser.parse_args()
-    scratch = live_stack.configure(
-        args.database_url, args.redis_url or live_stack.idle_redis_database(), args.time_scale
-    )
-    try:
-        live_stack.prepare_database()
-        with live_stack.Stack(worker=True) as stack:
-            photograph(stack, set_the_scene())
-    finally:
-        live_stack.remove(scratch)
+    with scratch_rollwright(
+        database_url=args.database_url, redis_url=args.redis_url, time_scale=args.time_scale
+    ) as scratch:
+        from tests.support.fleets import demo_fleet
+
+        demo_fleet(admin=True)
+        with Stack(scratch.env) as stack:
+            stack.start(web=True, workers=1, concurrency=4)
+            photograph(stack, set_the_scene(), args.out)
 
 
 if __name__ == "__main__":

@@ -1,28 +1,22 @@
 """The acceptance suite's stack: the real ASGI server (daphne) and a real Celery worker, both
-subprocesses on the test database, driven only through azure-mgmt-compute.
+subprocesses on the test database (started by the harness in tests/support), driven only
+through azure-mgmt-compute.
 
 The tests run with ``transaction=True`` so what they seed is committed and the subprocesses see
-it. The worker listens on a Redis database of its own (``ROLLWRIGHT_ACCEPTANCE_REDIS_URL``,
-default db 13), apart from a developer's worker and from the integration tests' db 14.
+it. The worker listens on a Redis database of its own: ``ROLLWRIGHT_ACCEPTANCE_REDIS_URL`` when
+set, else an idle one claimed for the module, apart from a developer's worker and from the
+integration tests' broker.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from azure.core.credentials import AccessToken
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
@@ -30,133 +24,51 @@ from azure.mgmt.compute import ComputeManagementClient
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
-from rollout.models import (
-    HealthProbe,
-    LoadBalancer,
-    LoadBalancerSku,
-    OsType,
-    PlatformImage,
-    PlatformImageVersion,
-    ProbeProtocol,
-    Region,
-    ResourceGroup,
-    Subscription,
+from rollout.models import HealthProbe, LoadBalancerSku, OsType, Region
+from tests.support import RedisUnavailable, Stack, claim_redis_database
+from tests.support.fleets import (
+    NEW_VERSION,
+    OLD_VERSION,
+    PUBLISHED,
+    UBUNTU,
+    probe,
+    publish_platform_image,
+    region,
+    resource_group,
 )
-from tests.support import REDIS_SERVER, database_url, free_port, idle_redis_database
 
-ROOT = Path(__file__).resolve().parents[2]
-TIME_SCALE = "600"  # Azure's 5-minute health wait lasts half a second
-DAPHNE = [sys.executable, "-m", "daphne"]
-CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "rollout", "worker"]
-QUIET_WORKER = ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+TIME_SCALE = 600.0  # Azure's 5-minute health wait lasts half a second
 SUBSCRIPTION = "6f2c1a52-0b8e-4b51-9b1e-7c1f3e0d2a10"
 RESOURCE_GROUP = "rg-sdk"
-UBUNTU = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-LTS"}
-OLD_VERSION = "22.04.202610140"
-NEW_VERSION = "22.04.202611110"
 CENTOS = {"publisher": "OpenLogic", "offer": "CentOS", "sku": "6.10"}
 WINDOWS = {
     "publisher": "MicrosoftWindowsServer",
     "offer": "WindowsServer",
     "sku": "2019-Datacenter",
 }
-
-
-def redis_answers(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-@dataclass
-class Stack:
-    url: str
-    processes: list[subprocess.Popen[bytes]]
-    logs: Path
-
-    def log_tail(self) -> str:
-        return "\n".join(
-            f"== {path.name}\n{path.read_text(errors='replace')[-3000:]}"
-            for path in sorted(self.logs.glob("*.log"))
-        )
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-
-
-def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as output:
-        return subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+# The other publishers number their versions their own way (published on the same days).
+NUMBERED = {"14.0.0": PUBLISHED[OLD_VERSION], "11.0.0": PUBLISHED[NEW_VERSION]}
 
 
 @pytest.fixture(scope="module")
 def stack(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    """daphne and a Celery worker on the test database, for the module's tests."""
-    if not redis_answers(REDIS_SERVER):
-        pytest.skip(f"the acceptance suite needs Redis at {REDIS_SERVER}")
-    redis_url = idle_redis_database("ROLLWRIGHT_ACCEPTANCE_REDIS_URL")
-    redis.Redis.from_url(redis_url).flushdb()  # the acceptance suite's own database
-    with django_db_blocker.unblock():
-        url_of_database = database_url()
-    port = free_port()
-    logs = tmp_path_factory.mktemp("acceptance-logs")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": url_of_database,
-        "ROLLWRIGHT_TEST_REDIS_URL": redis_url,
-        "ROLLWRIGHT_TIME_SCALE": TIME_SCALE,
-        "DEBUG": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-    processes = [
-        _start(
-            [*DAPHNE, "-b", "127.0.0.1", "-p", str(port), "rollout.asgi:application"],
-            env,
-            logs / "daphne.log",
-        ),
-        _start(
-            [*CELERY_WORKER, "--pool=solo", "--loglevel=WARNING", *QUIET_WORKER],
-            env,
-            logs / "worker.log",
-        ),
-    ]
-    started = Stack(f"http://127.0.0.1:{port}", processes, logs)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{started.url}/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or processes[0].poll() is not None:
-            tail = started.log_tail()
-            started.stop()
-            raise AssertionError(f"daphne did not answer within 30 s\n{tail}")
-        time.sleep(0.1)
+    """daphne and a Celery worker (solo pool) on the test database, for the module's tests."""
     try:
-        yield started
-    finally:
-        started.stop()
+        redis = claim_redis_database(env_var="ROLLWRIGHT_ACCEPTANCE_REDIS_URL")
+    except RedisUnavailable as error:
+        pytest.skip(f"the acceptance suite needs Redis: {error}")
+    with redis:
+        with django_db_blocker.unblock():
+            started = Stack.on_test_database(
+                tmp_path_factory.mktemp("acceptance-logs"),
+                redis_url=redis.url,
+                time_scale=TIME_SCALE,
+            )
+        with started:
+            started.start(web=True, workers=1, pool="solo", concurrency=1)
+            yield started
 
 
 class BearerTokenPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
@@ -197,19 +109,6 @@ class World:
     viewer_token: str
 
 
-def _image(fields: dict[str, str], os_type: str, supported: bool, region: Region) -> None:
-    image = PlatformImage.objects.create(
-        **fields, os_type=os_type, automatic_os_upgrade_supported=supported
-    )
-    for version, day in ((OLD_VERSION, 14), (NEW_VERSION, 11)):
-        row = PlatformImageVersion.objects.create(
-            image=image,
-            version=version if image.publisher == "Canonical" else f"{day}.0.0",
-            published_at=datetime(2026, 10, day, tzinfo=UTC),
-        )
-        row.regions.add(region)
-
-
 def token_for(username: str) -> str:
     out = StringIO()
     call_command(
@@ -221,33 +120,16 @@ def token_for(username: str) -> str:
 @pytest.fixture
 def world(stack: Stack, django_user_model: Any) -> World:
     """A region with the E3 catalogue's interesting SKUs, load balancer probes, and tokens."""
-    region = Region.objects.create(
-        name="westeurope", display_name="West Europe", availability_zones=["1", "2", "3"]
-    )
-    _image(UBUNTU, OsType.LINUX, True, region)
-    _image(CENTOS, OsType.LINUX, False, region)
-    _image(WINDOWS, OsType.WINDOWS, True, region)
-    subscription = Subscription.objects.create(subscription_id=SUBSCRIPTION)
-    group = ResourceGroup.objects.create(
-        subscription=subscription, name=RESOURCE_GROUP, location="westeurope"
-    )
-    probes = []
-    for name, sku in (("lb", LoadBalancerSku.STANDARD), ("lb-basic", LoadBalancerSku.BASIC)):
-        balancer = LoadBalancer.objects.create(
-            resource_group=group, name=name, location=region, sku=sku
-        )
-        probes.append(
-            HealthProbe.objects.create(
-                load_balancer=balancer,
-                name="http",
-                protocol=ProbeProtocol.HTTP,
-                port=80,
-                request_path="/health",
-            )
-        )
+    westeurope = region("westeurope", display_name="West Europe")
+    publish_platform_image([westeurope], image=UBUNTU)
+    publish_platform_image([westeurope], image=CENTOS, versions=NUMBERED, supported=False)
+    publish_platform_image([westeurope], image=WINDOWS, versions=NUMBERED, os_type=OsType.WINDOWS)
+    group = resource_group(RESOURCE_GROUP, subscription_id=SUBSCRIPTION)
+    standard = probe(group, westeurope, name="lb", sku=LoadBalancerSku.STANDARD)
+    basic = probe(group, westeurope, name="lb-basic", sku=LoadBalancerSku.BASIC)
     operator = django_user_model.objects.create_user("operator")
     operator.user_permissions.add(
         Permission.objects.get(codename="operate_scaleset", content_type__app_label="rollout")
     )
     django_user_model.objects.create_user("viewer")
-    return World(region, probes[0], probes[1], token_for("operator"), token_for("viewer"))
+    return World(westeurope, standard, basic, token_for("operator"), token_for("viewer"))

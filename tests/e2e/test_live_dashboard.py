@@ -143,7 +143,7 @@ def test_a_browser_resumes_after_a_server_restart(
     page.wait_for_selector("#start-preview .plan-chip")
     page.click("#start-confirm")
     page.wait_for_selector('#grid [data-batch-state="running"]')
-    stack.restart_web(down_for=1.0)  # the rollout goes on in the worker meanwhile
+    stack.web.restart(down_for=1.0)  # the rollout goes on in the worker meanwhile
     page.wait_for_selector("#live-status[data-status=live]", timeout=20_000)
     page.wait_for_selector(".status-badge[data-status=completed]", timeout=30_000)
     states = page.eval_on_selector_all(

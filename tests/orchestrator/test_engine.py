@@ -1,35 +1,19 @@
-"""Rule tests of `engine.step` on hand-built snapshots (whole rollouts: test_simulation.py)."""
+"""Rule tests of `engine.step` on hand-built snapshots: starting an upgrade, between batches,
+stopping, cancelling and pausing (inside a batch: test_engine_batch.py; whole rollouts:
+test_simulation.py)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
-from builders import (
-    MINUTE,
-    NEW,
-    OLD,
-    SECOND,
-    T0,
-    State,
-    operation,
-    policy,
-    snapshot,
-    tiny3,
-    vm,
-    web10,
-    with_vm,
-)
+from builders import MINUTE, NEW, OLD, T0, State, operation, policy, snapshot, web10, with_vm
+from rollout_states import WEB10_BATCHES, planned, waiting, web10_op
 
 from orchestrator.actions import (
     CompleteBatch,
     Finish,
-    MarkFailed,
-    MarkRollbackFailed,
-    MarkRolledBack,
     MarkSucceeded,
-    MarkWaitingForHealth,
     PlanBatches,
     Reimage,
     RestoreOsDisk,
@@ -39,37 +23,7 @@ from orchestrator.actions import (
     StartOperation,
 )
 from orchestrator.engine import step
-from orchestrator.model import (
-    Batch,
-    ErrorCode,
-    HealthSource,
-    InstanceView,
-    OperationView,
-    RunningStatus,
-)
-from orchestrator.policy import UpgradeKind
-
-WEB10_BATCHES = (("0", "3"), ("6", "9"), ("1", "4"), ("7",), ("2", "5"), ("8",))
-
-
-def planned(instances: list[InstanceView], done: int = 0) -> list[InstanceView]:
-    """web10's VMs with their batch index; batches before `done` succeeded on NEW."""
-    result: list[InstanceView] = []
-    for view in instances:
-        index = next(i for i, ids in enumerate(WEB10_BATCHES) if view.instance_id in ids)
-        changes: dict[str, object] = {"batch": index}
-        if index < done:
-            changes.update(state=State.SUCCEEDED, image=NEW)
-        result = with_vm([*result, view], view.instance_id, **changes)
-    return result
-
-
-def web10_op(done: int = 0, open_batch: int | None = None, **changes: Any) -> OperationView:
-    op = operation(*WEB10_BATCHES, completed=done, open_batch=open_batch, **changes)
-    zoned = [
-        replace(batch, zones=(str(int(batch.instance_ids[0]) % 3 + 1),)) for batch in op.batches
-    ]
-    return replace(op, batches=tuple(zoned))
+from orchestrator.model import Batch, ErrorCode, RunningStatus
 
 
 def test_u1_does_not_start_when_more_than_20_percent_unhealthy() -> None:
@@ -125,173 +79,6 @@ def test_u3_first_batch_reimages_every_instance_of_the_batch() -> None:
     )
     assert decision.reasons[0] == "U2: batch 1 of 6 starts: 0, 3 (zone 1, update domain 0)"
     assert decision.reasons[1].startswith("U3: new OS disks from 2026.01.01 for 0, 3")
-
-
-def reimaging(done_at: object = None, **changes: object) -> list[InstanceView]:
-    instances = planned(web10())
-    for instance_id in ("0", "3"):
-        instances = with_vm(
-            instances,
-            instance_id,
-            state=State.REIMAGING,
-            reimage_started_at=T0,
-            provisioning="Updating",
-            power="starting",
-            probe=None,
-            next_change_at=T0 + MINUTE,
-            **changes,
-        )
-    return instances
-
-
-def test_crash_safety_replaying_a_snapshot_never_reimages_twice() -> None:
-    again = snapshot(reimaging(), web10_op(open_batch=0))
-    first, second = step(again, T0 + SECOND), step(again, T0 + SECOND)
-    assert first == second
-    assert not any(isinstance(action, (Reimage, StartBatch)) for action in first.actions)
-    assert first.recheck_at == T0 + MINUTE
-
-
-def test_crash_safety_a_lost_reimage_is_reissued_only_for_pending_instances() -> None:
-    instances = with_vm(reimaging(), "3", state=State.PENDING, provisioning="Succeeded", probe=True)
-    decision = step(snapshot(instances, web10_op(open_batch=0)), T0)
-    assert decision.actions == (Reimage("3", NEW, T0),)
-
-
-def test_u4_waits_up_to_5_minutes_after_the_reimage_completes() -> None:
-    instances = with_vm(
-        reimaging(),
-        "0",
-        provisioning="Succeeded",
-        power="running",
-        image=NEW,
-        reimage_completed_at=T0 + MINUTE,
-    )
-    decision = step(snapshot(instances, web10_op(open_batch=0)), T0 + MINUTE + SECOND)
-    assert decision.actions == (MarkWaitingForHealth("0", T0 + 6 * MINUTE),)
-
-
-def test_u4_time_scale_shortens_deadlines_but_not_the_wording() -> None:
-    done = T0 + 10 * SECOND
-    instances = with_vm(
-        reimaging(),
-        "0",
-        provisioning="Succeeded",
-        power="running",
-        image=NEW,
-        reimage_completed_at=done,
-        next_change_at=None,
-    )
-    fast = policy(time_scale=60)
-    decision = step(snapshot(instances, web10_op(open_batch=0), effective=fast), done)
-    assert decision.actions == (MarkWaitingForHealth("0", done + 5 * SECOND),)
-    waiting = with_vm(
-        instances, "0", state=State.WAITING_FOR_HEALTH, deadline=done + 5 * SECOND, probe=False
-    )
-    late = step(snapshot(waiting, web10_op(open_batch=0), effective=fast), done + 5 * SECOND)
-    assert "not healthy within 5 minutes" in late.reasons[0]
-
-
-def waiting(probe: bool | None, **changes: object) -> list[InstanceView]:
-    instances = planned(web10())
-    for instance_id in ("0", "3"):
-        instances = with_vm(
-            instances,
-            instance_id,
-            state=State.WAITING_FOR_HEALTH,
-            reimage_started_at=T0,
-            deadline=T0 + 6 * MINUTE,
-            image=NEW,
-            probe=True,
-        )
-    return with_vm(instances, "0", probe=probe, **changes)
-
-
-def test_u4_healthy_instance_succeeds() -> None:
-    decision = step(snapshot(waiting(True), web10_op(open_batch=0)), T0 + 2 * MINUTE)
-    assert decision.actions == (MarkSucceeded("0"), MarkSucceeded("3"))
-
-
-def test_u4_unhealthy_instance_rolls_back_after_5_minutes() -> None:
-    instances = waiting(False, next_change_at=None)
-    before = step(snapshot(instances, web10_op(open_batch=0)), T0 + 6 * MINUTE - SECOND)
-    assert before.actions == (MarkSucceeded("3"),)
-    instances = with_vm(instances, "3", state=State.SUCCEEDED)
-    quiet = step(snapshot(instances, web10_op(open_batch=0)), T0 + 6 * MINUTE - SECOND)
-    assert quiet.actions == ()
-    assert quiet.recheck_at == T0 + 6 * MINUTE
-    after = step(snapshot(instances, web10_op(open_batch=0)), T0 + 6 * MINUTE)
-    assert after.actions == (
-        RestoreOsDisk("0", T0 + 6 * MINUTE, "U4: not healthy within 5 minutes (probe unhealthy)"),
-    )
-    assert after.reasons == (
-        "U4: instance 0 not healthy within 5 minutes (probe unhealthy): "
-        "restoring its previous OS disk (automatic rollback)",
-    )
-
-
-def test_u4_restore_outcome_is_read_from_the_provider() -> None:
-    restoring = with_vm(
-        waiting(False),
-        "0",
-        state=State.ROLLING_BACK,
-        provisioning="Updating",
-        rollback_started_at=T0,
-        next_change_at=T0 + 7 * MINUTE,
-    )
-    op = web10_op(open_batch=0)
-    assert step(snapshot(restoring, op), T0 + 6 * MINUTE).recheck_at == T0 + 6 * MINUTE
-    restored = with_vm(restoring, "0", provisioning="Succeeded", image=OLD)
-    assert step(snapshot(restored, op), T0 + 7 * MINUTE).actions[0] == MarkRolledBack("0")
-    broken = with_vm(restoring, "0", provisioning="Failed", power="stopped")
-    assert step(snapshot(broken, op), T0 + 7 * MINUTE).actions[0] == MarkRollbackFailed(
-        "0", "U4: restoring the previous OS disk failed (provisioning Failed)"
-    )
-
-
-def test_m1_manual_upgrade_never_rolls_back() -> None:
-    op = web10_op(open_batch=0, kind=UpgradeKind.MANUAL)
-    decision = step(snapshot(waiting(False), op), T0 + 6 * MINUTE)
-    assert decision.actions == (
-        MarkFailed("0", "U4: not healthy within 5 minutes (probe unhealthy)"),
-        MarkSucceeded("3"),
-    )
-    assert decision.reasons[0] == (
-        "M1: instance 0 not healthy within 5 minutes (probe unhealthy): a manual upgrade has no "
-        "automatic rollback; it keeps the new OS disk"
-    )
-
-
-def test_u4_disable_automatic_rollback_keeps_the_new_disk() -> None:
-    kept = policy(disable_automatic_rollback=True)
-    decision = step(
-        snapshot(waiting(False), web10_op(open_batch=0), effective=kept), T0 + 6 * MINUTE
-    )
-    assert isinstance(decision.actions[0], MarkFailed)
-    assert "disableAutomaticRollback is set; it keeps the new OS disk" in decision.reasons[0]
-
-
-def test_u3_failed_reimage_rolls_back_at_once() -> None:
-    instances = with_vm(
-        reimaging(), "0", provisioning="Failed", extensions=(("CustomScript", "Failed"),)
-    )
-    decision = step(snapshot(instances, web10_op(open_batch=0)), T0 + MINUTE)
-    assert decision.actions == (
-        RestoreOsDisk("0", T0 + MINUTE, "U3: reimage failed: extension CustomScript Failed"),
-    )
-
-
-def test_u11_a_stuck_reimage_times_out() -> None:
-    stuck = with_vm(reimaging(), "0", next_change_at=None)
-    op = web10_op(open_batch=0)
-    assert step(snapshot(stuck, op), T0 + 29 * MINUTE).recheck_at == T0 + 29 * MINUTE + 30 * SECOND
-    decision = step(snapshot(stuck, op), T0 + 30 * MINUTE)
-    restore = decision.actions[0]
-    assert isinstance(restore, RestoreOsDisk)
-    assert (
-        restore.reason
-        == "U11: reimage did not finish within 30 minutes (RollingUpgradeTimeoutError)"
-    )
 
 
 def test_u6_batch_completes_when_every_instance_is_terminal() -> None:
@@ -469,13 +256,6 @@ def test_pause_time_between_batches_delays_the_next_batch() -> None:
     assert on_time.actions[0] == StartBatch(1, T0 + 5 * MINUTE)
 
 
-def test_u9_expired_credentials_fail_the_reimaged_instances() -> None:
-    problem = "extension 'CustomScript' SAS token expired 2026-01-01T00:00Z"
-    instances = with_vm(reimaging(), "0", provisioning="Succeeded", power="running", image=NEW)
-    decision = step(snapshot(instances, web10_op(open_batch=0), credential_problems=[problem]), T0)
-    assert decision.actions == (MarkFailed("0", f"U9: expired credentials: {problem}"),)
-
-
 def test_u9_no_batch_starts_after_the_first_one_failed_on_expired_credentials() -> None:
     problem = "extension 'CustomScript' SAS token expired 2026-01-01T00:00Z"
     instances = planned(web10())
@@ -488,29 +268,6 @@ def test_u9_no_batch_starts_after_the_first_one_failed_on_expired_credentials() 
     assert finish.error.code is ErrorCode.FAILED_UPGRADED_VMS
     assert problem in finish.error.message
     assert finish.error.message.startswith("2 of 2 instances of batch 1 failed")
-
-
-def test_u8_without_a_health_source_the_default_signal_is_waited_for() -> None:
-    instances = [
-        vm(
-            "0",
-            update_domain=0,
-            probe=None,
-            batch=0,
-            state=State.WAITING_FOR_HEALTH,
-            image=NEW,
-            deadline=T0 + 5 * MINUTE,
-            extensions=(("CustomScript", "Creating"),),
-            next_change_at=T0 + MINUTE,
-        ),
-        *tiny3(batch=1)[1:2],
-        *tiny3(batch=2)[2:],
-    ]
-    op = operation(("0",), ("1",), ("2",), open_batch=0)
-    quiet = step(snapshot(instances, op, source=HealthSource.NONE), T0)
-    assert (quiet.actions, quiet.recheck_at) == ((), T0 + MINUTE)
-    timed_out = step(snapshot(instances, op, source=HealthSource.NONE), T0 + 5 * MINUTE)
-    assert "not healthy within 5 minutes (extension CustomScript Creating)" in timed_out.reasons[0]
 
 
 def test_finished_operation_decides_nothing() -> None:
@@ -526,27 +283,6 @@ def test_u11_inconsistent_snapshot_faults_with_internal_execution_error() -> Non
     assert finish is not None and finish.error is not None
     assert finish.error.code is ErrorCode.INTERNAL
     assert finish.error.message == "batch 2 started before the previous batch completed"
-
-
-def test_an_instance_deleted_during_its_batch_leaves_the_batch() -> None:
-    instances = [view for view in planned(web10(), done=1) if view.instance_id != "3"]
-    decision = step(snapshot(instances, web10_op(open_batch=0)), T0)
-    assert decision.actions == (CompleteBatch(0, T0),)
-    assert decision.reasons == ("U6: batch 1 of 6 done: 1 succeeded, 0 failed",)
-
-
-def test_u9_expired_credentials_fail_an_instance_whose_extension_failed_without_rollback() -> None:
-    problem = "extension 'CustomScript' SAS token expired 2026-01-01T00:00Z"
-    instances = with_vm(
-        reimaging(),
-        "0",
-        provisioning="Failed",
-        power="running",
-        image=NEW,
-        extensions=(("CustomScript", "Failed"),),
-    )
-    decision = step(snapshot(instances, web10_op(open_batch=0), credential_problems=[problem]), T0)
-    assert decision.actions == (MarkFailed("0", f"U9: expired credentials: {problem}"),)
 
 
 def test_u11_error_codes_carry_figures() -> None:
@@ -571,15 +307,3 @@ def test_u11_error_codes_carry_figures() -> None:
         assert finish is not None and finish.error is not None
         assert finish.error.code is code
         assert figures in finish.error.message
-
-
-def test_recheck_is_the_earliest_hint_or_deadline_of_the_batch() -> None:
-    instances = with_vm(waiting(False, next_change_at=T0 + 3 * MINUTE), "3", probe=None)
-    instances = with_vm(instances, "3", next_change_at=T0 + 2 * MINUTE)
-    decision = step(snapshot(instances, web10_op(open_batch=0)), T0 + MINUTE)
-    assert (decision.actions, decision.recheck_at) == ((), T0 + 2 * MINUTE)
-    late_hints = with_vm(instances, "3", next_change_at=T0 + 9 * MINUTE)
-    late_hints = with_vm(late_hints, "0", next_change_at=T0 + 9 * MINUTE)
-    assert step(snapshot(late_hints, web10_op(open_batch=0)), T0 + MINUTE).recheck_at == (
-        T0 + 6 * MINUTE
-    )

@@ -24,11 +24,9 @@ from rollout.models import (
     ScaleSet,
     Subscription,
 )
-from rollout.services.scale_sets.placement import create_instances
+from tests.support.fleets import NEW_VERSION, OLD_VERSION, UBUNTU, add_scale_set
 
-UBUNTU = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-LTS"}
-OLD_VERSION = "22.04.202610140"
-NEW_VERSION = "22.04.202611110"
+__all__ = ["NEW_VERSION", "OLD_VERSION", "UBUNTU"]  # the tests import them from here
 
 
 @pytest.fixture
@@ -79,43 +77,18 @@ def probe(resource_group: ResourceGroup, region: Region) -> HealthProbe:
     )
 
 
-def build_scale_set(
-    resource_group: ResourceGroup,
-    region: Region,
-    name: str,
-    capacity: int,
-    *,
-    zones: list[str] | None = None,
-    version: str = OLD_VERSION,
-    **fields: Any,
-) -> ScaleSet:
-    scale_set = ScaleSet.objects.create(
-        resource_group=resource_group,
-        name=name,
-        location=region,
-        zones=zones if zones is not None else [],
-        capacity=capacity,
-        image_publisher=UBUNTU["publisher"],
-        image_offer=UBUNTU["offer"],
-        image_sku=UBUNTU["sku"],
-        **fields,
-    )
-    create_instances(scale_set, capacity, version)
-    return scale_set
-
-
 @pytest.fixture
 def web10(
     resource_group: ResourceGroup, region: Region, ubuntu: PlatformImage, probe: HealthProbe
 ) -> ScaleSet:
-    return build_scale_set(
+    return add_scale_set(
         resource_group, region, "web10", 10, zones=["1", "2", "3"], health_probe=probe
     )
 
 
 @pytest.fixture
 def tiny3(resource_group: ResourceGroup, region: Region, ubuntu: PlatformImage) -> ScaleSet:
-    return build_scale_set(resource_group, region, "tiny3", 3)
+    return add_scale_set(resource_group, region, "tiny3", 3)
 
 
 @pytest.fixture

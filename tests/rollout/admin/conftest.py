@@ -46,7 +46,7 @@ from rollout.models import (
 )
 from rollout.models.api import ApiToken, AsyncOperation, AsyncOperationKind, token_digest
 from rollout.services.scale_sets.placement import create_instances
-from tests.rollout.releases.fleet import add_release_rows
+from tests.rollout.services.releases.fleet import add_release_rows
 
 VERSION = "22.04.202401010"
 UBUNTU = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-LTS"}

@@ -28,7 +28,7 @@ from rollout.services.releases.publishing import (
     reconcile_scale_sets,
     resume_release,
 )
-from tests.rollout.releases.fleet import (
+from tests.rollout.services.releases.fleet import (
     NEW,
     PAIRS,
     T0,

@@ -29,7 +29,7 @@ from rollout.services.gallery.replication import (
 from rollout.services.releases.candidates import OutlookCode
 from rollout.services.releases.publishing import reconcile_scale_sets
 from rollout.services.releases.triggers import outlook
-from tests.rollout.releases.fleet import GALLERY_OLD, T0, Driver, Fleet, versions_of
+from tests.rollout.services.releases.fleet import GALLERY_OLD, T0, Driver, Fleet, versions_of
 
 pytestmark = pytest.mark.django_db
 

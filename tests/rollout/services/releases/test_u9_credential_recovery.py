@@ -21,7 +21,7 @@ from rollout.models import (
 from rollout.services import ExtensionSpec, update_scale_set_model
 from rollout.services.releases.publishing import publish_image_version, resume_release
 from rollout.services.scale_sets.instances import manual_upgrade_instances
-from tests.rollout.releases.fleet import (
+from tests.rollout.services.releases.fleet import (
     NEW,
     NEWER,
     T0,

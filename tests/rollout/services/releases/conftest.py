@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.rollout.releases.fleet import Fleet
+from tests.rollout.services.releases.fleet import Fleet
 
 
 @pytest.fixture(autouse=True)

@@ -6,19 +6,11 @@ claims mean something; a SQLite file otherwise) and the test Redis database.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import redis
-from django.conf import settings
 from django.db import connection
 
 from rollout.models import (
@@ -33,72 +25,9 @@ from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.services.upgrades.reads import os_upgrade_history
 from rollout.tasks.upgrades import sweep_overdue_operations
 from tests.rollout.conftest import automatic
-from tests.support import database_url
 
+# The worker comes from the ``worker_stack`` and ``worker`` fixtures (tests/support).
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parents[2]
-TIME_SCALE = "120"  # a reimage takes 0.5 s, health 0.17 s
-
-
-def redis_answers() -> bool:
-    try:
-        return bool(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-class Worker:
-    """A Celery worker subprocess; ``kill()`` is kill -9."""
-
-    def __init__(self) -> None:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": database_url(),
-            "ROLLWRIGHT_TIME_SCALE": TIME_SCALE,
-            "DEBUG": "1",
-            "PYTHONPATH": str(ROOT),
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "rollout",
-                "worker",
-                "--pool=threads",
-                "--concurrency=2",
-                "--loglevel=WARNING",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def worker(settings) -> Iterator[Worker]:
-    if not redis_answers():
-        pytest.skip("Redis does not answer at the test broker URL")
-    settings.ROLLWRIGHT_TIME_SCALE = float(TIME_SCALE)
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    started = Worker()
-    try:
-        yield started
-    finally:
-        started.kill()
 
 
 def wait_until_ended(operation: UpgradeOperation, timeout: float = 60.0) -> UpgradeOperation:
@@ -119,7 +48,7 @@ def test_a_10_instance_rollout_completes_through_a_real_worker(web10, worker):
     assert [o.pk for o in os_upgrade_history(web10)] == [operation.pk]
 
 
-def test_a_worker_killed_mid_batch_loses_nothing(web10, worker):
+def test_a_worker_killed_mid_batch_loses_nothing(web10, worker, worker_stack):
     operation = start_os_upgrade(automatic(web10), started_by=StartedBy.PLATFORM)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # wait until a batch is under way
@@ -129,14 +58,11 @@ def test_a_worker_killed_mid_batch_loses_nothing(web10, worker):
     worker.kill()
     # The killed worker's reserved messages are gone with it; beat's sweeper re-enqueues the
     # operation once its next look is overdue (made overdue at once here, instead of waiting).
-    replacement = Worker()
-    try:
-        overdue = operation.started_at - timedelta(minutes=1)
-        UpgradeOperation.objects.filter(pk=operation.pk).update(next_look_at=overdue)
-        assert sweep_overdue_operations() == 1
-        wait_until_ended(operation)
-    finally:
-        replacement.kill()
+    worker_stack.add_worker()  # stopped with the stack
+    overdue = operation.started_at - timedelta(minutes=1)
+    UpgradeOperation.objects.filter(pk=operation.pk).update(next_look_at=overdue)
+    assert sweep_overdue_operations() == 1
+    wait_until_ended(operation)
     assert operation.status == RunningStatus.COMPLETED
     rows = InstanceUpgrade.objects.filter(operation=operation)
     assert set(rows.values_list("state", flat=True)) == {"succeeded"}

@@ -23,7 +23,7 @@ from rollout.models import (
 from rollout.services import ExtensionSpec, update_scale_set_model
 from rollout.services.releases.publishing import publish_image_version
 from rollout.services.scale_sets.instances import manual_upgrade_instances
-from tests.rollout.releases.fleet import UBUNTU, Driver, versions_of
+from tests.rollout.services.releases.fleet import UBUNTU, Driver, versions_of
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from rollout.models import (
 )
 from rollout.services.access.tokens import issue_token
 from rollout.services.releases.publishing import publish_image_version
-from tests.rollout.releases.fleet import NEW, UBUNTU, Fleet
+from tests.rollout.services.releases.fleet import NEW, UBUNTU, Fleet
 
 pytestmark = pytest.mark.django_db
 

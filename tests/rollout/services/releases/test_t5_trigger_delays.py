@@ -30,7 +30,7 @@ from rollout.services.releases.triggers import (
     outlook,
 )
 from rollout.tasks import releases as release_tasks
-from tests.rollout.releases.fleet import NEW, NEWER, T0, UBUNTU, Driver, Fleet, all_done
+from tests.rollout.services.releases.fleet import NEW, NEWER, T0, UBUNTU, Driver, Fleet, all_done
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,8 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from rollout.management.commands import ensure_redis
+from tests.support import ROOT, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("web", "worker", "beat")
 ENTRY_POINTS = {
     "web": "rollout.asgi:application",
@@ -43,13 +42,6 @@ def command_line(service: dict[str, Any]) -> str:
 def procfile() -> dict[str, str]:
     lines = (ROOT / "Procfile").read_text().splitlines()
     return dict(line.split(": ", 1) for line in lines if line.strip())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def run_ensure_redis(*args: str) -> str:

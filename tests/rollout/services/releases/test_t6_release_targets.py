@@ -18,7 +18,7 @@ from rollout.services.releases.publishing import publish_image_version
 from rollout.services.releases.triggers import outlook
 from rollout.services.scale_sets.updates import disable_auto_upgrade
 from rollout.services.upgrades.operations import start_os_upgrade
-from tests.rollout.releases.fleet import (
+from tests.rollout.services.releases.fleet import (
     NEW,
     NEWER,
     OLD,

@@ -5,42 +5,17 @@ event-driven path alone."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import redis
 from django.utils import timezone
 
 from rollout.models import InstanceUpgrade, ReleaseStatus, TargetState, TriggerPolicy
 from rollout.services.releases.publishing import publish_image_version
-from tests.rollout.releases.fleet import NEW, UBUNTU, Fleet, versions_of
-from tests.rollout.test_celery_integration import TIME_SCALE, Worker, redis_answers
+from tests.rollout.services.releases.fleet import NEW, UBUNTU, Fleet, versions_of
+from tests.support.servers import Worker
 
+# ``worker`` (tests/support): a real worker, ready (listening) before the test starts.
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker(settings: Any) -> Iterator[Worker]:
-    if not redis_answers():
-        pytest.skip("Redis does not answer at the test broker URL")
-    settings.ROLLWRIGHT_TIME_SCALE = float(TIME_SCALE)
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    started = Worker()
-    try:
-        yield started
-    finally:
-        started.kill()
-
-
-def wait_until_ready(timeout: float = 30.0) -> None:
-    from rollout.celery import app
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if app.control.ping(timeout=0.5):
-            return
-    raise AssertionError(f"the worker did not answer a ping within {timeout:.0f} s")
 
 
 def test_t5_immediate_mode_rolls_a_published_version_within_2_seconds_then_phase_by_phase(
@@ -50,7 +25,7 @@ def test_t5_immediate_mode_rolls_a_published_version_within_2_seconds_then_phase
     first = fleet.add("we-2", "westeurope", 2)
     second = fleet.add("ne-3", "northeurope", 3)
     TriggerPolicy.objects.create(name="immediate", immediate=True, is_default=True)
-    wait_until_ready()  # the clock starts once the worker listens
+    assert worker.is_ready()  # the clock starts once the worker listens
     published_at = timezone.now()
     release = publish_image_version(*UBUNTU, NEW)
     assert release.release is not None

@@ -29,7 +29,7 @@ from rollout.services.releases.publishing import publish_image_version
 from rollout.services.releases.triggers import next_upgrade_status, outlook
 from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.tasks.upgrades import advance_once
-from tests.rollout.releases.fleet import NEW, T0, UBUNTU, Driver, Fleet, versions_of
+from tests.rollout.services.releases.fleet import NEW, T0, UBUNTU, Driver, Fleet, versions_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,15 @@ from rollout.models import ReleaseStatus, TargetState
 from rollout.services.releases.candidates import OutlookCode
 from rollout.services.releases.publishing import publish_image_version
 from rollout.services.releases.triggers import outlook
-from tests.rollout.releases.fleet import NEW, T0, UBUNTU, Driver, Fleet, all_done, versions_of
+from tests.rollout.services.releases.fleet import (
+    NEW,
+    T0,
+    UBUNTU,
+    Driver,
+    Fleet,
+    all_done,
+    versions_of,
+)
 
 pytestmark = pytest.mark.django_db
 
