@@ -109,7 +109,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """B1: the batch plan the engine would make now, and how long it should take."""
     scale_set = _scale_set(pk)
     kind = request.GET.get("kind", UpgradeKind.MANUAL)
-    if kind not in UpgradeKind.values:
+    if kind not in {member.value for member in UpgradeKind}:
         kind = UpgradeKind.MANUAL
     started_by = "Platform" if kind == UpgradeKind.AUTOMATIC else "User"
     problem = None
