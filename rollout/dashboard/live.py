@@ -27,7 +27,12 @@ from rollout.dashboard.messages import (
 )
 from rollout.dashboard.views_of import iso, last_event_id, operation_view
 from rollout.engine.provider import DatabaseComputeProvider
-from rollout.engine.snapshots import health_source_of, load_snapshot, policy_of
+from rollout.engine.snapshots import (
+    health_source_of,
+    instance_views,
+    load_snapshot,
+    policy_of,
+)
 from rollout.events.log import EventPayload, as_payload
 from rollout.models import (
     ACTIVE_STATUSES,
@@ -192,17 +197,7 @@ def _shares(
         source = snapshot.health_source
         rolling = snapshot.policy.rolling
     else:
-        observed = provider.observe(list(provider.instances), now)
-        views = tuple(
-            InstanceView(
-                instance_id=key,
-                zone=instance.zone or None,
-                update_domain=instance.update_domain,
-                fault_domain=instance.fault_domain,
-                observed=observed[key],
-            )
-            for key, instance in provider.instances.items()
-        )
+        views = instance_views(provider, now)
         source = health_source_of(scale_set)
         rolling = RollingUpgradePolicy(
             max_unhealthy_instance_percent=scale_set.max_unhealthy_instance_percent,
