@@ -13,16 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from orchestrator.actions import Action, Finish
+from orchestrator.health import UnhealthyShare
 from orchestrator.policy import EffectivePolicy
 
 
 @dataclass(frozen=True)
 class Decision:
-    """The output of `engine.step`: actions in order, the next look, reasons with rule ids."""
+    """The output of `engine.step`: actions in order, the next look, reasons with rule ids,
+    and the figures the reasons give (U1 U5 U7's shares), as numbers for the edges."""
 
     actions: tuple[Action, ...]
     recheck_at: datetime | None
     reasons: tuple[str, ...]
+    figures: tuple[UnhealthyShare, ...] = ()
 
     @property
     def finish(self) -> Finish | None:
@@ -38,6 +41,7 @@ class Draft:
     policy: EffectivePolicy
     actions: list[Action] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    figures: list[UnhealthyShare] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
     idle: bool = False
 
@@ -48,6 +52,14 @@ class Draft:
 
     def note(self, reason: str) -> None:
         self.reasons.append(reason)
+
+    def measure(self, share: UnhealthyShare, action: Action | None, reason: str) -> None:
+        """A reason that gives `share`'s figures: the figures travel with it, as numbers."""
+        if action is None:
+            self.note(reason)
+        else:
+            self.add(action, reason)
+        self.figures.append(share)
 
     def wake_at(self, when: datetime | None) -> None:
         """Look again at `when`; a missing or stale hint means the poll interval."""
@@ -65,4 +77,4 @@ class Draft:
             recheck_at = min(self.wake_times)
         else:
             recheck_at = self.now + self.policy.scaled(self.policy.poll_interval)
-        return Decision(tuple(self.actions), recheck_at, tuple(self.reasons))
+        return Decision(tuple(self.actions), recheck_at, tuple(self.reasons), tuple(self.figures))

@@ -186,6 +186,26 @@ def test_u2_u5_u7_t2_t3_hold_through_whole_rollouts(seed: int) -> None:
         assert operation.error is not None and operation.error.message
 
 
+MEASURED = re.compile(r"^U[157]: \d+ of \d+ (upgraded )?instances unhealthy")
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_every_u1_u5_u7_reason_carries_its_figures_as_numbers(seed: int) -> None:
+    simulated, _ = random_world(seed)
+    seen: set[str] = set()
+
+    def check(snapshot: Snapshot, decision: Decision, now: datetime) -> None:
+        measured = [reason for reason in decision.reasons if MEASURED.match(reason)]
+        assert len(measured) == len(decision.figures), decision
+        for reason, share in zip(measured, decision.figures, strict=True):
+            assert reason.startswith(f"{share.rule}: {share.describe()}")
+            assert share.percent == (share.unhealthy * 100 / share.total if share.total else 0)
+            seen.add(share.rule)
+
+    simulated.run(T0, check=check)
+    assert "U1" in seen
+
+
 def ideal_end(simulated: SimulatedWorld) -> datetime:
     """The critical path: each batch ends when its slowest VM is healthy."""
     snapshot = simulated.snapshot(T0)
