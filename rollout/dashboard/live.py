@@ -26,6 +26,7 @@ from rollout.dashboard.messages import (
     Timing,
 )
 from rollout.dashboard.views_of import iso, last_event_id, operation_view
+from rollout.engine.figures import FigureData, figure_data
 from rollout.engine.provider import DatabaseComputeProvider
 from rollout.engine.snapshots import (
     health_source_of,
@@ -190,7 +191,8 @@ def _shares(
     provider: DatabaseComputeProvider,
     now: datetime,
 ) -> list[Share]:
-    """U5 and U7 as the engine would measure them now (orchestrator.health)."""
+    """U5 and U7 as the engine would measure them now (orchestrator.health); the scale set's
+    share as the engine last measured it (U1, U7) instead, when the shown upgrade has one."""
     if operation is not None:
         snapshot, _, _ = load_snapshot(operation, provider, now)
         views: tuple[InstanceView, ...] = snapshot.instances
@@ -207,20 +209,27 @@ def _shares(
         views, source, now, rolling.max_unhealthy_upgraded_instance_percent
     )
     overall = unhealthy_share(views, source, now, rolling.max_unhealthy_instance_percent)
+    measured = _last_measured(operation) if operation is not None else None
     return [
-        {
-            "rule": "U5",
-            "unhealthy": upgraded.unhealthy,
-            "total": upgraded.total,
-            "allowed_percent": upgraded.allowed_percent,
-        },
-        {
-            "rule": "U7",
-            "unhealthy": overall.unhealthy,
-            "total": overall.total,
-            "allowed_percent": overall.allowed_percent,
-        },
+        {**figure_data(upgraded), "measured_at": None},
+        measured or {**figure_data(overall), "measured_at": None},
     ]
+
+
+def _last_measured(operation: UpgradeOperation) -> Share | None:
+    """The scale set's share in the upgrade's latest decision that measured it (U1 or U7)."""
+    event = (
+        Event.objects.filter(operation=operation, kind=EventKind.DECISION)
+        .filter(Q(data__figures__has_key="U7") | Q(data__figures__has_key="U1"))
+        .order_by("-id")
+        .only("created_at", "data")
+        .first()
+    )
+    if event is None:
+        return None
+    figures = event.data["figures"]
+    figure: FigureData = figures.get("U7") or figures["U1"]
+    return {**figure, "measured_at": event.created_at.isoformat()}
 
 
 def _timing(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from rollout.engine.figures import FigureData
 from rollout.events.log import EventPayload
 
 # idle: no upgrade has touched the instance yet; the rest are InstanceUpgradeState's values.
@@ -90,13 +91,11 @@ class BatchView(TypedDict):
     completed_at: str | None
 
 
-class Share(TypedDict):
-    """U5 or U7: how many of how many are unhealthy, against the allowed percentage."""
+class Share(FigureData):
+    """A gauge's figures: U5's, or the scale set's (U1, U7). ``measured_at``: when the engine
+    measured them for a decision; None: the read model measured them just now."""
 
-    rule: Literal["U5", "U7"]
-    unhealthy: int
-    total: int
-    allowed_percent: int
+    measured_at: str | None
 
 
 class Timing(TypedDict):

@@ -15,6 +15,7 @@ from orchestrator.decision import Decision
 from orchestrator.model import InstanceUpgradeState, count_progress
 from rollout import events
 from rollout.engine.bulk import update_rows
+from rollout.engine.figures import figures_by_rule
 from rollout.engine.provider import DatabaseComputeProvider
 from rollout.engine.snapshots import image_of, progress_of
 from rollout.models import (
@@ -73,7 +74,9 @@ class Applier:
             self._apply(action)
         self._write()
         if decision.reasons:
-            self._event(EventKind.DECISION, reasons=list(decision.reasons))
+            # The figures the reasons word (U1 U5 U7), as numbers: pages read these.
+            figures = {"figures": figures_by_rule(decision.figures)} if decision.figures else {}
+            self._event(EventKind.DECISION, reasons=list(decision.reasons), **figures)
             self.operation.reasons = list(decision.reasons)
         self._refresh_counts()
         events.record(self.events)

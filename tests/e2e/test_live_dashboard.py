@@ -112,6 +112,10 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
     log = page.inner_text("#log")
     assert "rehearse U4" in log and "U4" in log
     assert "not healthy within 5 minutes" in page.inner_text("#reasons") or "U4" in log
+    # U5 and U7's gauges, drawn from the engine's figures (numbers, not the reasons' words).
+    assert page.inner_text('.gauge[data-rule="U5"] .gauge-figures strong') == "10%"
+    assert "1 of 10" in page.inner_text('.gauge[data-rule="U5"] .gauge-figures')
+    assert "As the engine measured it (U7)" in page.inner_text('.gauge[data-rule="U7"]')
 
     # The fleet page followed over its own socket.
     row.locator(".status-badge.status-completed").wait_for()

@@ -113,9 +113,8 @@ export function mmss(seconds) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-export function percent(count, total) {
-  if (!total) return "0%";
-  const value = (100 * count) / total;
+/** 30 -> "30%", 33.333 -> "33.3%". */
+export function percent(value) {
   return `${Number.isInteger(value) ? value : value.toFixed(1)}%`;
 }
 
@@ -123,17 +122,6 @@ export function percent(count, total) {
 export function splitRule(reason) {
   const match = /^([A-Z]\d{1,2}):\s*(.*)$/s.exec(reason);
   return match ? [match[1], match[2]] : ["", reason];
-}
-
-const SHARE = /^(U[157]): (\d+) of (\d+) (upgraded )?instances unhealthy \([\d.]+% [>≤] (\d+)% allowed\)/;
-
-/** The engine's own measure in a reason: {rule, unhealthy, total, allowed_percent} or null. */
-export function shareIn(reason) {
-  const match = SHARE.exec(reason);
-  if (!match) return null;
-  const rule = match[1] === "U5" ? "U5" : "U7";
-  if ((rule === "U5") !== Boolean(match[4])) return null;
-  return { rule, unhealthy: Number(match[2]), total: Number(match[3]), allowed_percent: Number(match[5]) };
 }
 
 const KIND_WORDS = {

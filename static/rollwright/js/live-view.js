@@ -119,12 +119,12 @@ export class LiveView {
   }
 
   renderGauges() {
-    const u5 = this.model.liveU5();
-    const u7 = this.model.shares.U7;
+    const upgraded = this.model.liveU5();
+    const scaleSet = this.model.shares.scale_set;
     set($("gauges"), [
-      gauge(u5, "U5", "Upgraded instances unhealthy", "Above the limit the upgrade stops (checked after each batch)."),
-      gauge(u7, "U7", "Scale set unhealthy", u7 && u7.at
-        ? `As the engine measured it before the last batch, ${clock(u7.at - this.model.clockOffset)}; above the limit the upgrade stops.`
+      gauge(upgraded, "U5", "Upgraded instances unhealthy", "Above the limit the upgrade stops (checked after each batch)."),
+      gauge(scaleSet, "U7", "Scale set unhealthy", scaleSet && scaleSet.at
+        ? `As the engine measured it (${scaleSet.rule}), ${clock(scaleSet.at - this.model.clockOffset)}; above the limit the upgrade stops.`
         : "Now. The engine checks it before each batch; above the limit the upgrade stops."),
     ].join(""));
   }
@@ -210,20 +210,21 @@ function fact(label, value, note) {
   return `<div class="fact"><span class="fact-label">${label}</span><span class="fact-value">${value}</span>${note ? `<span class="fact-note">${note}</span>` : ""}</div>`;
 }
 
+/** One gauge from a figure ({rule, unhealthy, total, percent, allowed_percent, exceeds}). */
 function gauge(share, rule, title, note) {
   if (!share) return "";
-  const value = share.total ? (100 * share.unhealthy) / share.total : 0;
+  const value = share.percent;
   const limit = share.allowed_percent;
   const scaleMax = Math.min(100, Math.max(limit * 2.5, value * 1.15, 10));
-  const over = share.unhealthy * 100 > limit * share.total;
+  const over = share.exceeds;
   const near = !over && value >= limit * 0.75 && share.unhealthy > 0;
   const level = over ? "over" : near ? "near" : "ok";
   const words = over ? "over the limit" : near ? "close to the limit" : "within the limit";
   return (
     `<div class="gauge" data-rule="${rule}" data-level="${level}">` +
     `<div class="gauge-head"><span class="rule" data-rule="${rule}">${rule}</span><span class="gauge-title">${title}</span></div>` +
-    `<div class="gauge-figures"><strong>${percent(share.unhealthy, share.total)}</strong> <span>${share.unhealthy} of ${share.total}</span> <span class="gauge-words">${words} (${limit}%)</span></div>` +
-    `<div class="gauge-track" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${value.toFixed(1)}" aria-label="${rule}: ${percent(share.unhealthy, share.total)} unhealthy, limit ${limit}%">` +
+    `<div class="gauge-figures"><strong>${percent(value)}</strong> <span>${share.unhealthy} of ${share.total}</span> <span class="gauge-words">${words} (${limit}%)</span></div>` +
+    `<div class="gauge-track" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${value.toFixed(1)}" aria-label="${rule}: ${percent(value)} unhealthy, limit ${limit}%">` +
     `<span class="gauge-fill" style="width:${Math.min(100, (100 * value) / scaleMax).toFixed(2)}%"></span>` +
     `<span class="gauge-limit" style="left:${((100 * limit) / scaleMax).toFixed(2)}%"><span>${limit}%</span></span></div>` +
     `<p class="gauge-note">${note}</p></div>`

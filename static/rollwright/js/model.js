@@ -7,7 +7,7 @@
 // - the scale set's other events (auto-upgrade, fault rules) are plain assignments;
 // - the log keeps a set of the ids it has shown.
 
-import { FAILURES, countStates, shareIn } from "./format.js";
+import { FAILURES, countStates } from "./format.js";
 import { batchEstimate, expectedEnds } from "./eta.js";
 
 const LOG_LIMIT = 400;
@@ -26,7 +26,8 @@ export class LiveModel {
     this.log = [];
     this.seen = new Set();
     this.decisions = [];
-    this.shares = { U5: null, U7: null };
+    // The gauges: U5 (the upgraded instances) and the scale set's share (U1, U7), as figures.
+    this.shares = { upgraded: null, scale_set: null };
     this.u5Anchor = null;
     this.lastEventId = 0;
     this.opCursor = 0;
@@ -55,18 +56,12 @@ export class LiveModel {
     if (this.operation && this.operation.reasons.length) {
       this.decisions = [{ at: ms(this.operation.ended_at) || null, reasons: this.operation.reasons }];
     }
-    this.shares = { U5: null, U7: null };
-    for (const share of snapshot.shares) this.shares[share.rule] = { ...share };
-    // U7 as the engine last measured it (before a batch), rather than "now" with the
-    // running batch's instances down: the gauge shows what the stop rule saw.
-    for (const event of snapshot.events) {
-      if (event.kind !== "decision" || !this.operation || event.operation !== this.operation.id) continue;
-      for (const reason of event.data.reasons || []) {
-        const share = shareIn(reason);
-        if (share && share.rule === "U7") this.shares.U7 = { ...share, at: ms(event.created_at) };
-      }
-    }
-    this.u5Anchor = this.shares.U5 ? { unhealthy: this.shares.U5.unhealthy, pending: true } : null;
+    // The scale set's share as the engine last measured it (U1, U7: before a batch) rather
+    // than "now" with the running batch's instances down: the gauge shows what the rule saw.
+    this.shares = { upgraded: null, scale_set: null };
+    for (const share of snapshot.shares) this.shares[share.scope] = { ...share, at: ms(share.measured_at) };
+    const upgraded = this.shares.upgraded;
+    this.u5Anchor = upgraded ? { unhealthy: upgraded.unhealthy, pending: true } : null;
     this.lastEventId = Math.max(this.lastEventId, snapshot.last_event_id);
     this.opCursor = snapshot.operation_cursor || 0;
     this.settleAnchor();
@@ -116,7 +111,7 @@ export class LiveModel {
     switch (event.kind) {
       case "decision":
         if (data.plan) this.plan(data, changes);
-        if (data.reasons) this.decide(data.reasons, at);
+        if (data.reasons) this.decide(data.reasons, data.figures, at);
         break;
       case "batch_started": {
         const batch = this.batches[data.batch];
@@ -175,7 +170,8 @@ export class LiveModel {
     this.batches = [];
     this.decisions = [];
     for (const cell of this.cells.values()) Object.assign(cell, { state: "idle", batch: null, deadline: null, reason: "" });
-    this.shares.U5 = this.shares.U5 ? { ...this.shares.U5, unhealthy: 0, total: 0 } : null;
+    const upgraded = this.shares.upgraded;
+    this.shares.upgraded = upgraded ? { ...upgraded, unhealthy: 0, total: 0, percent: 0, exceeds: false, at: null } : null;
     this.u5Anchor = { unhealthy: 0, pending: true };
     void at;
   }
@@ -196,15 +192,14 @@ export class LiveModel {
     changes.layout = true;
   }
 
-  decide(reasons, at) {
+  /** A decision: its reasons (words, shown as they are) and its figures (numbers, U1 U5 U7). */
+  decide(reasons, figures, at) {
     this.operation.reasons = reasons;
     this.decisions.push({ at, reasons });
     if (this.decisions.length > 30) this.decisions.splice(0, this.decisions.length - 30);
-    for (const reason of reasons) {
-      const share = shareIn(reason);
-      if (!share) continue;
-      this.shares[share.rule] = { rule: share.rule, unhealthy: share.unhealthy, total: share.total, allowed_percent: share.allowed_percent, at };
-      if (share.rule === "U5") this.u5Anchor = { unhealthy: share.unhealthy, pending: true };
+    for (const figure of Object.values(figures || {})) {
+      this.shares[figure.scope] = { ...figure, at };
+      if (figure.scope === "upgraded") this.u5Anchor = { unhealthy: figure.unhealthy, pending: true };
     }
   }
 
@@ -216,12 +211,15 @@ export class LiveModel {
   }
 
   liveU5() {
-    const base = this.shares.U5;
+    const base = this.shares.upgraded;
     if (!base) return null;
     const counts = this.counts();
-    const upgraded = counts.successful + counts.failed;
+    const total = counts.successful + counts.failed;
     const extra = this.u5Anchor && !this.u5Anchor.pending ? Math.min(this.u5Anchor.extra, counts.successful) : 0;
-    return { ...base, unhealthy: counts.failed + extra, total: upgraded };
+    const unhealthy = counts.failed + extra;
+    const percent = total ? (100 * unhealthy) / total : 0;
+    // Provisional, until the engine measures U5 after the batch: its own figure then wins.
+    return { ...base, unhealthy, total, percent, exceeds: percent > base.allowed_percent, at: null };
   }
 
   counts() {

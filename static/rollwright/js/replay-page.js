@@ -48,8 +48,8 @@ function initialSnapshot() {
     batches: [],
     instances: data.instances.map((i) => ({ ...i, state: "idle", batch: null, deadline: null, reason: "", image_version: "" })),
     shares: [
-      { rule: "U5", unhealthy: 0, total: 0, allowed_percent: policy.maxUnhealthyUpgradedInstancePercent ?? 20 },
-      { rule: "U7", unhealthy: 0, total: data.instances.length, allowed_percent: policy.maxUnhealthyInstancePercent ?? 20 },
+      { rule: "U5", scope: "upgraded", unhealthy: 0, total: 0, percent: 0, exceeds: false, allowed_percent: policy.maxUnhealthyUpgradedInstancePercent ?? 20, measured_at: null },
+      { rule: "U7", scope: "scale_set", unhealthy: 0, total: data.instances.length, percent: 0, exceeds: false, allowed_percent: policy.maxUnhealthyInstancePercent ?? 20, measured_at: null },
     ],
     timing: { time_scale: data.time_scale, health_wait_seconds: data.health_wait_seconds, batch_seconds: meanBatch, pause_seconds: 0 },
     estimate: { batches: {}, overall: null },

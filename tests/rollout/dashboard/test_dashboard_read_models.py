@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from orchestrator.health import UnhealthyShare
 from rollout.dashboard.eta import BatchTimes, batch_estimate, expected_ends
 from rollout.dashboard.fleet import attention, fleet_rows
 from rollout.dashboard.live import scale_set_snapshot
-from rollout.models import Event, FaultKind, FaultRule, ScaleSet, StartedBy
+from rollout.models import Event, EventKind, FaultKind, FaultRule, ScaleSet, StartedBy
 from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.tasks.upgrades import advance_once
 from tests.rollout.conftest import NEW_VERSION
@@ -117,6 +118,78 @@ class TestLiveSnapshot:
         assert (u5["unhealthy"], u5["total"], u5["allowed_percent"]) == (1, 10, 20)
         assert snapshot["estimate"] == {"batches": {}, "overall": None}
         assert any(e["kind"] == "instance_changed" for e in snapshot["events"])
+
+
+@pytest.mark.django_db
+class TestFigures:
+    """U1 U5 U7 reach the page as the engine's numbers, whatever the reasons' words."""
+
+    def test_decision_events_carry_the_engines_figures(self, web10):
+        operation = start_os_upgrade(web10)
+        advance_once(operation.pk, timezone.now())  # U1, then the plan
+        (decision,) = Event.objects.filter(
+            operation=operation, kind=EventKind.DECISION, data__has_key="reasons"
+        )
+        assert decision.data["figures"] == {
+            "U1": {
+                "rule": "U1",
+                "scope": "scale_set",
+                "unhealthy": 0,
+                "total": 10,
+                "percent": 0.0,
+                "allowed_percent": 20,
+                "exceeds": False,
+            }
+        }
+
+    def test_the_gauges_show_what_the_engine_measured_not_what_it_said(
+        self, web10, settings, monkeypatch
+    ):
+        settings.ROLLWRIGHT_TIME_SCALE = 600.0
+        monkeypatch.setattr(UnhealthyShare, "describe", lambda share: "(reworded)")
+        FaultRule.objects.create(
+            scale_set=web10,
+            kind=FaultKind.NEVER_HEALTHY,
+            instance_ids=[8],
+            image_version=NEW_VERSION,
+            created_at=timezone.now(),
+        )
+        ScaleSet.objects.filter(pk=web10.pk).update(enable_automatic_os_upgrade=True)
+        operation = start_os_upgrade(web10, started_by=StartedBy.PLATFORM)
+        now = timezone.now()
+        while (recheck := advance_once(operation.pk, now)) is not None:
+            now = max(now, recheck)
+        shares = {share["scope"]: share for share in scale_set_snapshot(web10, now)["shares"]}
+
+        def last(rule: str) -> Event:
+            found = Event.objects.filter(operation=operation, data__figures__has_key=rule)
+            event = found.order_by("-id").first()
+            assert event is not None and "(reworded)" in " ".join(event.data["reasons"])
+            return event
+
+        u7, u5 = last("U7"), last("U5")
+        assert shares["scale_set"] == {
+            **u7.data["figures"]["U7"],
+            "measured_at": u7.created_at.isoformat(),
+        }
+        assert (shares["scale_set"]["rule"], shares["scale_set"]["total"]) == ("U7", 10)
+        assert u5.data["figures"]["U5"] == {
+            "rule": "U5",
+            "scope": "upgraded",
+            "unhealthy": 1,
+            "total": 10,
+            "percent": 10.0,
+            "allowed_percent": 20,
+            "exceeds": False,
+        }
+        # U5 as the engine would measure it now: the same figures.
+        assert shares["upgraded"] == {**u5.data["figures"]["U5"], "measured_at": None}
+
+    def test_before_any_decision_the_scale_sets_share_is_measured_now(self, web10):
+        start_os_upgrade(web10)
+        shares = {share["scope"]: share for share in scale_set_snapshot(web10)["shares"]}
+        assert shares["scale_set"]["measured_at"] is None
+        assert (shares["scale_set"]["rule"], shares["scale_set"]["total"]) == ("U7", 10)
 
 
 @pytest.mark.django_db
