@@ -164,14 +164,16 @@ class FleetOperation(TypedDict):
     error_code: str
     error_message: str
     counts: Counts
-    states: dict[str, CellState]
-    cursor: int  # the newest event of this upgrade that ``states`` include
+
+
+Severity = Literal["error", "warning", "info"]
 
 
 class AttentionItem(TypedDict):
     scale_set: int
     name: str
-    severity: Literal["error", "warning", "info"]
+    severity: Severity
+    rank: int  # the strip's order: errors, warnings, the rest
     title: str
     detail: str
 
