@@ -15,6 +15,7 @@ from django.utils import timezone
 from orchestrator.health import unhealthy_share, unhealthy_upgraded_share
 from orchestrator.model import InstanceView
 from orchestrator.policy import HEALTH_WAIT, RollingUpgradePolicy
+from rollout.dashboard.display import LOGGED_STATES
 from rollout.dashboard.eta import BatchTimes, batch_estimate, expected_ends
 from rollout.dashboard.messages import (
     CellState,
@@ -50,7 +51,6 @@ from rollout.services.scale_sets.fault_rules import describe_fault_rule
 # The log the page opens with: operator actions, batches and decisions, and instance failures.
 RECENT_EVENTS = 150
 RECENT_FAILURES = 50
-FAILURE_STATES = ("failed", "rolling_back", "rolled_back", "rollback_failed")
 
 
 def shown_operation(scale_set: ScaleSet) -> UpgradeOperation | None:
@@ -142,7 +142,7 @@ def recent_events(scale_set: ScaleSet, up_to: int) -> list[EventPayload]:
     notable = list(rows.exclude(kind=EventKind.INSTANCE_CHANGED).order_by("-id")[:RECENT_EVENTS])
     failures = list(
         rows.filter(
-            Q(kind=EventKind.INSTANCE_CHANGED) & Q(data__state__in=FAILURE_STATES)
+            Q(kind=EventKind.INSTANCE_CHANGED) & Q(data__state__in=sorted(LOGGED_STATES))
         ).order_by("-id")[:RECENT_FAILURES]
     )
     merged = sorted({event.id: event for event in notable + failures}.values(), key=_id)

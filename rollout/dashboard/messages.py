@@ -208,6 +208,44 @@ class FleetSnapshot(TypedDict):
     rows: list[FleetRow]
 
 
+class StateWords(TypedDict):
+    """An instance state as the pages word it, and where the engine counts it: ``counts``, the
+    Azure counts (``Counts``) a planned instance in it adds to; ``segment``, its part of the
+    progress bar; ``logged``, whether its events open the log."""
+
+    label: str
+    description: str
+    counts: list[str]
+    segment: str | None
+    logged: bool
+
+
+class ConditionWords(TypedDict):
+    """A running upgrade's status gives way to this when the operation's ``flag`` is set."""
+
+    hook: str
+    flag: str
+    label: str
+
+
+class SegmentWords(TypedDict):
+    key: str
+    label: str
+
+
+class Vocabulary(TypedDict):
+    """The words and enums the pages' scripts read (``display.vocabulary``), never spell."""
+
+    states: dict[str, StateWords]  # CellState -> words, in the legend's order
+    segments: list[SegmentWords]  # the progress bar, in reading order
+    statuses: dict[str, str]  # RunningStatus -> words
+    conditions: list[ConditionWords]  # what outranks a running status, first match first
+    active_statuses: list[str]
+    upgrade_kinds: dict[str, str]
+    event_kinds: dict[str, str]  # EventKind -> words
+    audit_kinds: list[str]  # B7: the event kinds that are someone's action
+
+
 class SnapshotMessage(TypedDict):
     type: Literal["snapshot"]
     snapshot: ScaleSetSnapshot

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from orchestrator.wording import describe_duration
-from rollout.dashboard.display import control_messages, progress_of
+from rollout.dashboard.display import control_messages, progress_of, vocabulary
 from rollout.dashboard.fleet import (
     STATE_FILTERS,
     attention,
@@ -115,6 +115,7 @@ def scale_set_live(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "scale_set": scale_set,
             "snapshot": snapshot,
+            "vocabulary": vocabulary(),
             "refusal": refusal,
             "can_operate": can_operate(request.user),
             "active": active_operation(scale_set) is not None,
@@ -194,7 +195,12 @@ def replay(request: HttpRequest, pk: int, operation_pk: int) -> HttpResponse:
     return render(
         request,
         "dashboard/replay.html",
-        {"scale_set": scale_set, "operation": operation, "replay": replay_data(operation)},
+        {
+            "scale_set": scale_set,
+            "operation": operation,
+            "replay": replay_data(operation),
+            "vocabulary": vocabulary(),
+        },
     )
 
 

@@ -75,7 +75,7 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
     page.fill("#action-reason", "November patch window")
     switch.click()
     page.wait_for_selector('.controls .switch[aria-checked="true"]')
-    page.wait_for_selector("#log >> text=Auto-upgrade turned on")
+    page.wait_for_selector("#log >> text=Auto-upgrade enabled")  # EventKind's label
     assert "November patch window" in page.inner_text("#log")
     fleet_page.wait_for_selector(f'tr[data-scale-set="{web10.pk}"] .switch[aria-checked="true"]')
 

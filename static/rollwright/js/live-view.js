@@ -1,10 +1,10 @@
 // The panels around the grid: status and ETA (B8), progress, legend, U5/U7 gauges, the last
 // decisions with their rule ids, fault rules (B2) and the event log / audit trail (B7).
 
+import { clock, duration, escapeHtml, percent, splitRule } from "./format.js";
 import {
-  LEGEND_ORDER, STATES, clock, describeEvent, duration, escapeHtml, isActive, isAudit,
-  percent, segmentsOf, splitRule, statusOf,
-} from "./format.js";
+  STATES, countStates, describeEvent, isActive, isAudit, segmentsOf, statusOf, upgradeKindLabel,
+} from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -53,14 +53,15 @@ export class LiveView {
     const op = model.operation;
     const line = $("status-line");
     const facts = $("status-facts");
-    const [hook, words] = statusOf(op);
     if (!op) {
       set(line, `<span class="status-badge status-none"><span class="status-icon" aria-hidden="true"></span>No upgrade yet</span><span class="status-text">No OS upgrade has run on this scale set.</span>`);
       set(facts, "");
       return;
     }
-    const kind = op.kind === "automatic" ? "Automatic OS upgrade" : "Manual OS upgrade (M1)";
-    const rollback = op.automatic_rollback ? "automatic rollback after 5 minutes (U4)" : "no automatic rollback";
+    const [hook, words] = statusOf(op);
+    const kind = upgradeKindLabel(op.kind);
+    const wait = duration(model.timing.health_wait_seconds * model.timing.time_scale); // Azure's
+    const rollback = op.automatic_rollback ? `automatic rollback after ${wait} (U4)` : "no automatic rollback";
     const by = op.started_by === "Platform" ? `by the platform${op.started_by_user ? ` (${escapeHtml(op.started_by_user)})` : ""}` : `by ${escapeHtml(op.started_by_user || "a user")}`;
     const started = Date.parse(op.started_at) - model.clockOffset;
     set(line,
@@ -90,7 +91,7 @@ export class LiveView {
       parts.push(fact("Ended", clock(Date.parse(op.ended_at) - model.clockOffset), `took ${duration(took)}`));
       parts.push(fact("Batches", `${model.batches.length}`, ""));
     }
-    if (model.timing.time_scale !== 1) parts.push(fact("Time", `×${model.timing.time_scale}`, "5 minutes of Azure time pass in " + duration(300 / model.timing.time_scale)));
+    if (model.timing.time_scale !== 1) parts.push(fact("Time", `×${model.timing.time_scale}`, `${wait} of Azure time pass in ${duration(model.timing.health_wait_seconds)}`));
     set(facts, parts.join(""));
     const box = $("error-box");
     if (op.error_code) {
@@ -101,8 +102,10 @@ export class LiveView {
   }
 
   renderProgress() {
-    const counts = this.model.counts();
-    const { total, done, segments } = segmentsOf(counts);
+    const cells = [...this.model.cells.values()];
+    const counts = countStates(cells);
+    const done = counts.successful + counts.failed;
+    const { total, segments } = segmentsOf(cells);
     const bar = $("progress");
     bar.hidden = !this.model.operation;
     $("progress-legend").hidden = !this.model.operation;
@@ -113,8 +116,8 @@ export class LiveView {
     set($("progress-legend"), `<li class="done"><strong>${done}</strong> of ${total} done</li>` + legend.join(""));
     const byState = {};
     for (const cell of this.model.cells.values()) byState[cell.state] = (byState[cell.state] || 0) + 1;
-    set($("legend"), LEGEND_ORDER.filter((s) => byState[s]).map((s) => (
-      `<li data-state="${s}"><span class="legend-icon" aria-hidden="true"></span>${STATES[s].label} <span class="n">${byState[s]}</span></li>`
+    set($("legend"), Object.keys(STATES).filter((s) => byState[s]).map((s) => (
+      `<li data-state="${s}" title="${escapeHtml(STATES[s].description)}"><span class="legend-icon" aria-hidden="true"></span>${escapeHtml(STATES[s].label)} <span class="n">${byState[s]}</span></li>`
     )).join(""));
   }
 

@@ -7,7 +7,7 @@
 // - the scale set's other events (auto-upgrade, fault rules) are plain assignments;
 // - the log keeps a set of the ids it has shown.
 
-import { FAILURES, countStates } from "./format.js";
+import { countStates, isLogged } from "./words.js";
 import { batchEstimate, expectedEnds } from "./eta.js";
 
 const LOG_LIMIT = 400;
@@ -234,7 +234,7 @@ export class LiveModel {
   remember(event) {
     if (this.seen.has(event.id)) return false;
     this.seen.add(event.id);
-    if (event.kind === "instance_changed" && !FAILURES.has(event.data.state) && event.data.state !== "rolling_back") {
+    if (event.kind === "instance_changed" && !isLogged(event.data.state)) {
       return false; // routine transitions show in the grid, not in the log
     }
     this.log.push(event);
