@@ -7,33 +7,30 @@ through the socket (and re-applying an event the snapshot already shows changes 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
 
 from orchestrator.health import unhealthy_share, unhealthy_upgraded_share
 from orchestrator.model import InstanceView
-from orchestrator.policy import HEALTH_WAIT, RollingUpgradePolicy
+from orchestrator.policy import RollingUpgradePolicy
 from rollout.dashboard.display import LOGGED_STATES
-from rollout.dashboard.eta import BatchTimes, batch_estimate, expected_ends
 from rollout.dashboard.messages import (
     CellState,
-    Estimate,
     FaultRuleView,
     InstanceCell,
     ScaleSetSnapshot,
     Share,
-    Timing,
 )
-from rollout.dashboard.views_of import iso, last_event_id, operation_view
+from rollout.dashboard.views_of import header_of, iso, last_event_id, operation_view, timing_of
+from rollout.engine.estimates import estimate_of
 from rollout.engine.figures import FigureData, figure_data
 from rollout.engine.provider import DatabaseComputeProvider
 from rollout.engine.snapshots import (
     health_source_of,
     instance_views,
     load_snapshot,
-    policy_of,
 )
 from rollout.events.log import EventPayload, as_payload
 from rollout.models import (
@@ -85,20 +82,11 @@ def scale_set_snapshot(scale_set: ScaleSet, now: datetime | None = None) -> Scal
         if cell["batch"] is not None:
             members.setdefault(cell["batch"], []).append(cell["id"])
     skipped = sum(cell["state"] == "skipped" for cell in cells)
-    timing = _timing(scale_set, operation, provider, batches)
     return {
         "last_event_id": cursor,
         "operation_cursor": operation_cursor,
         "server_time": now.isoformat(),
-        "scale_set": {
-            "id": scale_set.pk,
-            "name": scale_set.name,
-            "resource_group": scale_set.resource_group.name,
-            "region": scale_set.location.name,
-            "zones": [str(zone) for zone in scale_set.zones],
-            "capacity": scale_set.capacity,
-            "auto_upgrade": scale_set.enable_automatic_os_upgrade,
-        },
+        "scale_set": header_of(scale_set),
         "operation": operation_view(operation, skipped) if operation is not None else None,
         "batches": [
             {
@@ -113,8 +101,12 @@ def scale_set_snapshot(scale_set: ScaleSet, now: datetime | None = None) -> Scal
         ],
         "instances": cells,
         "shares": _shares(scale_set, operation, provider, now),
-        "timing": timing,
-        "estimate": _estimate(operation, batches, timing, now),
+        "timing": timing_of(operation),
+        "estimate": (
+            estimate_of(operation, batches, provider.behaviour, now)
+            if operation is not None
+            else None
+        ),
         "fault_rules": fault_rule_views(scale_set),
         "events": recent_events(scale_set, cursor),
     }
@@ -230,58 +222,3 @@ def _last_measured(operation: UpgradeOperation) -> Share | None:
     figures = event.data["figures"]
     figure: FigureData = figures.get("U7") or figures["U1"]
     return {**figure, "measured_at": event.created_at.isoformat()}
-
-
-def _timing(
-    scale_set: ScaleSet,
-    operation: UpgradeOperation | None,
-    provider: DatabaseComputeProvider,
-    batches: list[UpgradeBatch],
-) -> Timing:
-    from django.conf import settings
-
-    scale = float(settings.ROLLWRIGHT_TIME_SCALE)
-    behaviour = provider.behaviour
-    nominal = timedelta(
-        seconds=(behaviour.reimage_seconds + behaviour.healthy_after_seconds) / scale
-    )
-    estimate, observed = batch_estimate(_times(batches), nominal)
-    if operation is not None:
-        policy = policy_of(operation)
-        pause = policy.scaled(policy.rolling.pause_time_between_batches)
-        health_wait = policy.scaled(policy.health_wait)
-    else:
-        pause = scale_set.pause_time_between_batches / scale
-        health_wait = HEALTH_WAIT / scale
-    return {
-        "time_scale": scale,
-        "health_wait_seconds": health_wait.total_seconds(),
-        "batch_seconds": estimate.total_seconds(),
-        "observed_batches": observed,
-        "pause_seconds": pause.total_seconds(),
-    }
-
-
-def _times(batches: list[UpgradeBatch]) -> list[BatchTimes]:
-    return [BatchTimes(batch.index, batch.started_at, batch.completed_at) for batch in batches]
-
-
-def _estimate(
-    operation: UpgradeOperation | None,
-    batches: list[UpgradeBatch],
-    timing: Timing,
-    now: datetime,
-) -> Estimate:
-    if operation is None or operation.status not in ACTIVE_STATUSES:
-        return {"batches": {}, "overall": None}
-    ends, overall = expected_ends(
-        _times(batches),
-        now,
-        timedelta(seconds=timing["batch_seconds"]),
-        timedelta(seconds=timing["pause_seconds"]),
-        paused=operation.is_paused or operation.pause_requested,
-    )
-    return {
-        "batches": {str(index): end.isoformat() for index, end in ends.items()},
-        "overall": iso(overall),
-    }

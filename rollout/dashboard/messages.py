@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from rollout.engine.estimates import EstimateData
 from rollout.engine.figures import FigureData
 from rollout.events.log import EventPayload
 
@@ -99,20 +100,10 @@ class Share(FigureData):
 
 
 class Timing(TypedDict):
-    """What the browser needs to count down (U4) and to estimate (B8), in wall seconds."""
+    """What the browser needs to count down the health wait (U4), in wall seconds."""
 
     time_scale: float
     health_wait_seconds: float
-    batch_seconds: float
-    observed_batches: int
-    pause_seconds: float
-
-
-class Estimate(TypedDict):
-    """B8: the expected end of each batch and of the whole upgrade (ISO times, or None)."""
-
-    batches: dict[str, str]
-    overall: str | None
 
 
 class FaultRuleView(TypedDict):
@@ -137,7 +128,7 @@ class ScaleSetSnapshot(TypedDict):
     instances: list[InstanceCell]
     shares: list[Share]
     timing: Timing
-    estimate: Estimate
+    estimate: EstimateData | None  # B8, while the upgrade runs
     fault_rules: list[FaultRuleView]
     events: list[EventPayload]
 

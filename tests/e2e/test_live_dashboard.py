@@ -91,6 +91,7 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
 
     # The grid follows the worker's commits, batch by batch.
     page.wait_for_selector("#grid [data-batch]")
+    page.wait_for_selector("#status-facts >> text=Upgrade ends")  # B8: the server's estimate
     page.wait_for_selector('#grid [data-instance-id][data-state="succeeded"]')
     page.wait_for_selector('#grid [data-batch-state="done"]')
     assert cell(page, 8).get_attribute("data-state") in ("pending", "reimaging")

@@ -28,7 +28,7 @@ export class LiveView {
     if (changes.layout) this.grid.layout(this.model);
     else if (changes.all) this.grid.update(this.model.order);
     else this.grid.update(changes.cells);
-    const estimate = this.model.estimate(now);
+    const estimate = this.model.estimate();
     this.grid.updateBatches(this.model, estimate.ends);
     this.grid.tick(now);
     this.renderStatus(estimate, now);
@@ -43,7 +43,7 @@ export class LiveView {
   /** Once a second: countdowns and "in 42 s". */
   tick(now) {
     this.grid.tick(now);
-    const estimate = this.model.estimate(now);
+    const estimate = this.model.estimate();
     this.grid.updateBatches(this.model, estimate.ends);
     this.renderStatus(estimate, now);
   }
@@ -73,7 +73,7 @@ export class LiveView {
       const batchCount = model.batches.length;
       if (op.current_batch !== null && op.current_batch !== undefined) {
         const end = estimate.ends.get(op.current_batch);
-        parts.push(fact("Current batch", `${op.current_batch + 1} of ${batchCount}`, end ? `ends ~${clock(end - model.clockOffset)} (in ${duration((end - now) / 1000)})` : ""));
+        parts.push(fact("Current batch", `${op.current_batch + 1} of ${batchCount}`, end ? `ends ~${clock(end - model.clockOffset)} (${countdown(end, now)})` : ""));
       } else if (batchCount) {
         const done = model.batches.filter((b) => b.completed_at !== null).length;
         parts.push(fact("Batches", `${done} of ${batchCount} done`, op.is_paused ? "paused between batches" : "between batches"));
@@ -81,8 +81,8 @@ export class LiveView {
         parts.push(fact("Plan", "planning…", ""));
       }
       if (estimate.overall) {
-        const source = estimate.estimate.observed ? `from ${estimate.estimate.observed} finished batch${estimate.estimate.observed === 1 ? "" : "es"}` : "from the plan";
-        parts.push(fact("Upgrade ends", `~${clock(estimate.overall - model.clockOffset)}`, `in ${duration((estimate.overall - now) / 1000)}, ${source}`));
+        const source = estimate.observed ? `from ${estimate.observed} finished batch${estimate.observed === 1 ? "" : "es"}` : "from the plan";
+        parts.push(fact("Upgrade ends", `~${clock(estimate.overall - model.clockOffset)}`, `${countdown(estimate.overall, now)}, ${source}`));
       } else if (op.is_paused || op.pause_requested) {
         parts.push(fact("Upgrade ends", "—", "no estimate while paused (B5)"));
       }
@@ -207,6 +207,12 @@ export class LiveView {
 
 function set(el, html) {
   if (el && el.innerHTML !== html) el.innerHTML = html;
+}
+
+/** "in 42 s" to an expected end; "any moment now" once it has passed (the estimate is the
+ * server's: a batch that overruns is re-estimated when it ends). */
+function countdown(end, now) {
+  return end > now ? `in ${duration((end - now) / 1000)}` : "any moment now";
 }
 
 function fact(label, value, note) {

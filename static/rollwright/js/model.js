@@ -7,8 +7,7 @@
 // - the scale set's other events (auto-upgrade, fault rules) are plain assignments;
 // - the log keeps a set of the ids it has shown.
 
-import { countStates, isLogged } from "./words.js";
-import { batchEstimate, expectedEnds } from "./eta.js";
+import { countStates, isActive, isLogged } from "./words.js";
 
 const LOG_LIMIT = 400;
 
@@ -32,7 +31,8 @@ export class LiveModel {
     this.lastEventId = 0;
     this.opCursor = 0;
     this.clockOffset = 0;
-    this.timing = { time_scale: 1, health_wait_seconds: 300, batch_seconds: 80, pause_seconds: 0 };
+    this.timing = { time_scale: 1, health_wait_seconds: 300 };
+    this.eta = null; // B8, as the server last estimated it
   }
 
   /** Replace everything with a snapshot (rollout/dashboard/live.py). */
@@ -40,6 +40,7 @@ export class LiveModel {
     this.scaleSet = snapshot.scale_set;
     this.operation = snapshot.operation ? { ...snapshot.operation } : null;
     this.timing = { ...snapshot.timing };
+    this.setEstimate(snapshot.estimate);
     this.clockOffset = Date.parse(snapshot.server_time) - receivedAt;
     this.cells = new Map();
     this.order = [];
@@ -108,6 +109,7 @@ export class LiveModel {
     if (!op || event.operation !== op.id) return; // another (older) upgrade's news
     if (event.id <= this.opCursor) return; // already in the state
     this.opCursor = event.id;
+    if (data.estimate) this.setEstimate(data.estimate);
     switch (event.kind) {
       case "decision":
         if (data.plan) this.plan(data, changes);
@@ -169,6 +171,7 @@ export class LiveModel {
     };
     this.batches = [];
     this.decisions = [];
+    this.eta = null;
     for (const cell of this.cells.values()) Object.assign(cell, { state: "idle", batch: null, deadline: null, reason: "" });
     const upgraded = this.shares.upgraded;
     this.shares.upgraded = upgraded ? { ...upgraded, unhealthy: 0, total: 0, percent: 0, exceeds: false, at: null } : null;
@@ -242,14 +245,23 @@ export class LiveModel {
     return true;
   }
 
-  /** B8 at `now` (server clock): {ends, overall, estimate}. */
-  estimate(now) {
+  /** B8 as the server estimated it (rollout/engine/estimates.py), in ms on its clock. */
+  setEstimate(data) {
+    if (!data) {
+      this.eta = null;
+      return;
+    }
+    const ends = new Map(Object.entries(data.batches).map(([index, end]) => [Number(index), ms(end)]));
+    this.eta = { ends, overall: ms(data.overall), observed: data.observed_batches };
+  }
+
+  /** {ends: Map(batch index -> ms), overall: ms|null, observed}: what to count down to. While a
+   * pause is asked for or holds (B5), only the running batch keeps its end. */
+  estimate() {
     const op = this.operation;
-    const active = op && (op.status === "RollingForward" || op.status === "RollingBack");
-    const estimate = batchEstimate(this.batches, this.timing.batch_seconds);
-    if (!active || !this.batches.length) return { ends: new Map(), overall: null, estimate };
-    const paused = op.is_paused || op.pause_requested;
-    const { ends, overall } = expectedEnds(this.batches, now, estimate.seconds, this.timing.pause_seconds, paused);
-    return { ends, overall, estimate };
+    if (!isActive(op) || !this.eta) return { ends: new Map(), overall: null, observed: 0 };
+    if (!(op.is_paused || op.pause_requested)) return this.eta;
+    const running = [...this.eta.ends].filter(([index]) => this.batches[index] && this.batches[index].started_at !== null);
+    return { ends: new Map(running), overall: null, observed: this.eta.observed };
   }
 }

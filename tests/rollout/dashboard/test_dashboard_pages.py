@@ -172,7 +172,7 @@ def test_b3_replay_embeds_the_upgrades_events_in_order(operator_client, web10, s
     assert ids == sorted(ids)
     assert data["events"][0]["kind"] == "upgrade_started"
     assert "upgrade_finished" in [event["kind"] for event in data["events"][-2:]]
-    assert len(data["instances"]) == 10
+    assert len(data["start"]["instances"]) == 10
 
 
 def test_b2_rehearsal_lists_rules_and_offers_scenarios(operator_client, viewer_client, web10):
