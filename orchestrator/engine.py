@@ -264,7 +264,8 @@ def _start_batch(snapshot: Snapshot, batch: Batch, draft: Draft) -> None:
             reimaged.append(instance_id)
     draft.note(
         f"U3: new OS disks from {target} for {describe_ids(reimaged)} (data disks kept, "
-        "extensions and custom data re-run); previous OS disks kept until healthy"
+        "extensions and custom data re-run); previous OS disks kept until healthy",
+        routine=True,
     )
     if snapshot.credential_problems:
         draft.note(

@@ -81,9 +81,14 @@ class Applier:
             self._apply(action)
         self._write()
         if decision.reasons:
-            # The figures the reasons word (U1 U5 U7), as numbers: pages read these.
-            figures = {"figures": figures_by_rule(decision.figures)} if decision.figures else {}
-            self._event(EventKind.DECISION, reasons=list(decision.reasons), **figures)
+            # As data beside the words, for pages to read: the figures the reasons give (U1 U5
+            # U7) and which reasons tell routine progress (their indexes).
+            data: dict[str, Any] = {"reasons": list(decision.reasons)}
+            if decision.figures:
+                data["figures"] = figures_by_rule(decision.figures)
+            if decision.routine:
+                data["routine"] = list(decision.routine)
+            self._event(EventKind.DECISION, **data)
             self.operation.reasons = list(decision.reasons)
         self._refresh_counts()
         self._attach_estimate()

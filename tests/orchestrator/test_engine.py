@@ -366,3 +366,17 @@ def test_recheck_is_the_earliest_hint_or_deadline_of_the_batch() -> None:
     assert step(snapshot(late_hints, web10_op(open_batch=0)), T0 + MINUTE).recheck_at == (
         T0 + 6 * MINUTE
     )
+
+
+def test_routine_progress_is_marked_as_such_and_milestones_are_not() -> None:
+    healthy = step(snapshot(waiting(True), web10_op(open_batch=0)), T0 + 2 * MINUTE)
+    assert (len(healthy.reasons), healthy.routine) == (2, (0, 1))
+    batch = step(snapshot(planned(web10(), done=1), web10_op(done=1)), T0 + MINUTE)
+    assert [reason[:2] for reason in batch.reasons] == ["U7", "U2", "U3"]
+    assert batch.routine == (2,)  # the reimages; U7's check and U2's batch are milestones
+    rollback = step(
+        snapshot(waiting(False, next_change_at=None), web10_op(open_batch=0)), T0 + 6 * MINUTE
+    )
+    assert isinstance(rollback.actions[0], RestoreOsDisk)
+    assert rollback.reasons[1].startswith("U4: instance 3 is healthy")
+    assert rollback.routine == (1,)  # the rollback of instance 0 is a milestone

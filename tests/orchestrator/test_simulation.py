@@ -12,6 +12,8 @@ from builders import NEW, OLD, SECOND, T0, policy, world
 
 from orchestrator.actions import (
     Finish,
+    MarkFailed,
+    MarkRollbackFailed,
     PlanBatches,
     Reimage,
     RestoreOsDisk,
@@ -204,6 +206,28 @@ def test_every_u1_u5_u7_reason_carries_its_figures_as_numbers(seed: int) -> None
 
     simulated.run(T0, check=check)
     assert "U1" in seen
+
+
+# What the live page used to read from the words to tell routine progress from milestones.
+WORDED_ROUTINE = re.compile(r"^U[34]: (?!.*(not healthy|rolled back|restor))")
+FAILURES = (MarkFailed, MarkRollbackFailed, RestoreOsDisk)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_routine_progress_is_marked_as_data_not_left_to_the_words(seed: int) -> None:
+    simulated, _ = random_world(seed)
+    kinds: set[bool] = set()
+
+    def check(snapshot: Snapshot, decision: Decision, now: datetime) -> None:
+        worded = {i for i, reason in enumerate(decision.reasons) if WORDED_ROUTINE.match(reason)}
+        assert set(decision.routine) <= worded, decision.reasons
+        if worded - set(decision.routine):  # failures the words passed for routine
+            assert any(isinstance(action, FAILURES) for action in decision.actions)
+        assert list(decision.routine) == sorted(set(decision.routine))
+        kinds.update(i in decision.routine for i in range(len(decision.reasons)))
+
+    simulated.run(T0, check=check)
+    assert kinds == {True, False}
 
 
 def ideal_end(simulated: SimulatedWorld) -> datetime:

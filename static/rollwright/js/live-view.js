@@ -138,19 +138,20 @@ export class LiveView {
     const groups = [];
     const byShape = new Map();
     for (const decision of [...this.model.decisions].reverse()) {
-      for (const reason of decision.reasons) {
+      decision.reasons.forEach((reason, index) => {
         const shape = reason.replace(/\d+/g, "#");
         const group = byShape.get(shape);
         if (group) group.more += 1;
         else {
-          const entry = { reason, more: 0 };
+          const entry = { reason, routine: decision.routine.has(index), more: 0 };
           byShape.set(shape, entry);
           groups.push(entry);
         }
-      }
+      });
     }
-    // The rules that decide (U1, U2, U5, U7, B5...) before the per-instance routine (U3, U4).
-    groups.sort((a, b) => Number(isRoutine(a.reason)) - Number(isRoutine(b.reason)));
+    // Milestones (plans, batches, U1 U5 U7, stops, failures) before routine progress (the
+    // engine marks which reasons are routine: an instance reimaged, waiting, healthy).
+    groups.sort((a, b) => Number(a.routine) - Number(b.routine));
     const items = groups.slice(0, 6).map(({ reason, more }) => {
       const [rule, text] = splitRule(reason);
       return `<li>${rule ? `<span class="rule" data-rule="${rule}">${rule}</span>` : ""}<span class="reason-text">${escapeHtml(text)}${more ? `<span class="reason-more">+${more} like it</span>` : ""}</span></li>`;
@@ -240,12 +241,11 @@ function gauge(share, rule, title, note) {
   );
 }
 
-// Milestones: what an operator scans the log for; routine per-instance reasons (U3, U4
-// "healthy", "reimaged") stay in the grid and under "All events".
-const ROUTINE_RULES = new Set(["U3", "U4"]);
-
-function isRoutine(reason) {
-  return ROUTINE_RULES.has(splitRule(reason)[0]) && !/not healthy|rolled back|restor/.test(reason);
+// Milestones: what an operator scans the log for. The reasons the engine marks as routine
+// progress (data.routine: their indexes) stay in the grid and under "All events".
+function milestones(event) {
+  const routine = new Set(event.data.routine || []);
+  return (event.data.reasons || []).filter((reason, index) => !routine.has(index));
 }
 
 function keep(event, filter) {
@@ -253,7 +253,7 @@ function keep(event, filter) {
   if (filter === "key") {
     if (event.kind !== "decision") return true;
     if (event.data.plan) return true;
-    return (event.data.reasons || []).some((r) => !isRoutine(r));
+    return milestones(event).length > 0;
   }
   if (filter === "audit") return isAudit(event);
   if (filter === "decision") return event.kind === "decision" || event.kind === "upgrade_finished";
@@ -266,7 +266,7 @@ function logItem(event, model, filter) {
   const at = Date.parse(event.created_at) - model.clockOffset;
   let body = escapeHtml(describeEvent(event));
   if (event.kind === "decision" && event.data.reasons) {
-    const reasons = filter === "key" ? event.data.reasons.filter((r) => !isRoutine(r)) : event.data.reasons;
+    const reasons = filter === "key" ? milestones(event) : event.data.reasons;
     body = reasons.map((r) => {
       const [rule, text] = splitRule(r);
       return `<span class="log-reason">${rule ? `<span class="rule" data-rule="${rule}">${rule}</span>` : ""}${escapeHtml(text)}</span>`;

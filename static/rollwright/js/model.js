@@ -53,9 +53,15 @@ export class LiveModel {
     this.log = [];
     this.seen = new Set();
     this.decisions = [];
-    for (const event of snapshot.events) this.remember(event);
-    if (this.operation && this.operation.reasons.length) {
-      this.decisions = [{ at: ms(this.operation.ended_at) || null, reasons: this.operation.reasons }];
+    for (const event of snapshot.events) {
+      this.remember(event);
+      const data = event.data || {};
+      if (event.kind === "decision" && data.reasons && this.operation && event.operation === this.operation.id) {
+        this.remind(data.reasons, data.routine, ms(event.created_at));
+      }
+    }
+    if (!this.decisions.length && this.operation && this.operation.reasons.length) {
+      this.remind(this.operation.reasons, [], ms(this.operation.ended_at) || null);
     }
     // The scale set's share as the engine last measured it (U1, U7: before a batch) rather
     // than "now" with the running batch's instances down: the gauge shows what the rule saw.
@@ -113,7 +119,7 @@ export class LiveModel {
     switch (event.kind) {
       case "decision":
         if (data.plan) this.plan(data, changes);
-        if (data.reasons) this.decide(data.reasons, data.figures, at);
+        if (data.reasons) this.decide(data, at);
         break;
       case "batch_started": {
         const batch = this.batches[data.batch];
@@ -195,15 +201,20 @@ export class LiveModel {
     changes.layout = true;
   }
 
-  /** A decision: its reasons (words, shown as they are) and its figures (numbers, U1 U5 U7). */
-  decide(reasons, figures, at) {
+  /** A decision: its reasons (words, shown as they are), which of them are routine progress
+   * (their indexes) and its figures (numbers: U1 U5 U7). */
+  decide({ reasons, routine, figures }, at) {
     this.operation.reasons = reasons;
-    this.decisions.push({ at, reasons });
-    if (this.decisions.length > 30) this.decisions.splice(0, this.decisions.length - 30);
+    this.remind(reasons, routine, at);
     for (const figure of Object.values(figures || {})) {
       this.shares[figure.scope] = { ...figure, at };
       if (figure.scope === "upgraded") this.u5Anchor = { unhealthy: figure.unhealthy, pending: true };
     }
+  }
+
+  remind(reasons, routine, at) {
+    this.decisions.push({ at, reasons, routine: new Set(routine || []) });
+    if (this.decisions.length > 30) this.decisions.splice(0, this.decisions.length - 30);
   }
 
   /** U5 between the engine's checks: failures as they happen, plus the unhealthy successes it saw. */

@@ -165,6 +165,21 @@ class TestFigures:
         # U5 as the engine would measure it now: the same figures.
         assert shares["upgraded"] == {**u5.data["figures"]["U5"], "measured_at": None}
 
+    def test_decision_events_mark_routine_progress_as_data(self, web10, settings):
+        settings.ROLLWRIGHT_TIME_SCALE = 600.0
+        operation = start_os_upgrade(web10)
+        run_to_end(operation.pk)
+        decisions = Event.objects.filter(operation=operation, data__has_key="reasons")
+        routine = [
+            reason
+            for event in decisions
+            for index, reason in enumerate(event.data["reasons"])
+            if index in event.data.get("routine", [])
+        ]
+        assert routine and all(reason[:3] in ("U3:", "U4:") for reason in routine)
+        healthy = [reason for reason in routine if "is healthy" in reason]
+        assert len(healthy) == 10  # every instance's U4 success is routine progress
+
     def test_before_any_decision_the_scale_sets_share_is_measured_now(self, web10):
         start_os_upgrade(web10)
         shares = {share["scope"]: share for share in scale_set_snapshot(web10)["shares"]}
