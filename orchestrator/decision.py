@@ -13,16 +13,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from orchestrator.actions import Action, Finish
+from orchestrator.health import UnhealthyShare
 from orchestrator.policy import EffectivePolicy
 
 
 @dataclass(frozen=True)
 class Decision:
-    """The output of `engine.step`: actions in order, the next look, reasons with rule ids."""
+    """The output of `engine.step`: actions in order, the next look, reasons with rule ids,
+    and, as data for the edges: the figures the reasons give (U1 U5 U7's shares), and which
+    reasons (their indexes) tell routine progress: an instance reimaged, waiting for health,
+    healthy, as planned (U3, U4). The others are milestones: plans, batches, stops, failures."""
 
     actions: tuple[Action, ...]
     recheck_at: datetime | None
     reasons: tuple[str, ...]
+    figures: tuple[UnhealthyShare, ...] = ()
+    routine: tuple[int, ...] = ()
 
     @property
     def finish(self) -> Finish | None:
@@ -38,16 +44,28 @@ class Draft:
     policy: EffectivePolicy
     actions: list[Action] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    figures: list[UnhealthyShare] = field(default_factory=list)
+    routine: list[int] = field(default_factory=list)
     wake_times: list[datetime] = field(default_factory=list)
     idle: bool = False
 
-    def add(self, action: Action, reason: str | None = None) -> None:
+    def add(self, action: Action, reason: str | None = None, *, routine: bool = False) -> None:
         self.actions.append(action)
         if reason is not None:
-            self.reasons.append(reason)
+            self.note(reason, routine=routine)
 
-    def note(self, reason: str) -> None:
+    def note(self, reason: str, *, routine: bool = False) -> None:
+        if routine:
+            self.routine.append(len(self.reasons))
         self.reasons.append(reason)
+
+    def measure(self, share: UnhealthyShare, action: Action | None, reason: str) -> None:
+        """A reason that gives `share`'s figures: the figures travel with it, as numbers."""
+        if action is None:
+            self.note(reason)
+        else:
+            self.add(action, reason)
+        self.figures.append(share)
 
     def wake_at(self, when: datetime | None) -> None:
         """Look again at `when`; a missing or stale hint means the poll interval."""
@@ -65,4 +83,10 @@ class Draft:
             recheck_at = min(self.wake_times)
         else:
             recheck_at = self.now + self.policy.scaled(self.policy.poll_interval)
-        return Decision(tuple(self.actions), recheck_at, tuple(self.reasons))
+        return Decision(
+            tuple(self.actions),
+            recheck_at,
+            tuple(self.reasons),
+            tuple(self.figures),
+            tuple(self.routine),
+        )

@@ -105,21 +105,24 @@ def _start(snapshot: Snapshot, draft: Draft) -> None:
         if not instance_health(view, snapshot.health_source, now).is_healthy
     )
     allowed = policy.rolling.max_unhealthy_instance_percent
-    share = UnhealthyShare(len(unhealthy), len(snapshot.instances), allowed)
+    share = UnhealthyShare("U1", len(unhealthy), len(snapshot.instances), allowed)
     if share.exceeds:
         error = ErrorInfo(
             ErrorCode.UNHEALTHY_BEFORE,
             f"{share.describe()} before the rolling upgrade "
             "(maxUnhealthyInstancePercent); no instance was upgraded",
         )
-        draft.add(
+        draft.measure(
+            share,
             Finish(RunningStatus.FAULTED, error, now),
             f"U1: {share.describe()}: the upgrade does not start; no instance was touched",
         )
         return
     # prioritizeUnhealthyInstances: the planner puts these first (it ignores them otherwise).
     plan = plan_batches(snapshot.instances, policy, target, unhealthy_ids=unhealthy)
-    draft.add(StartOperation(now), f"U1: {share.describe()}: the upgrade to {target} starts")
+    draft.measure(
+        share, StartOperation(now), f"U1: {share.describe()}: the upgrade to {target} starts"
+    )
     draft.add(PlanBatches(plan.batches, plan.skipped))
     for reason in plan.reasons:
         draft.note(reason)
@@ -162,7 +165,8 @@ def _complete_batch(
                 f"{share.describe()}; the upgrade continues "
                 f"(maxUnhealthyUpgradedInstancePercent). {_most_common_failure(snapshot)}",
             )
-            draft.add(
+            draft.measure(
+                share,
                 SetRunningStatus(RunningStatus.ROLLING_FORWARD, error),
                 f"U5: {share.describe()}: the upgrade continues "
                 "(RollingUpgradeInProgressWithFailedUpgradedVMs)",
@@ -184,7 +188,8 @@ def _between_batches(snapshot: Snapshot, draft: Draft) -> None:
                 f"{share.describe()} (maxUnhealthyUpgradedInstancePercent). "
                 f"{_most_common_failure(snapshot)}",
             )
-            _stop_for_breach(snapshot, error, f"U5: {share.describe()}: stopping {after}", draft)
+            reason = f"U5: {share.describe()}: stopping {after}"
+            _stop_for_breach(snapshot, share, error, reason, draft)
             return
     if operation.cancel_requested:
         draft.add(
@@ -223,9 +228,10 @@ def _between_batches(snapshot: Snapshot, draft: Draft) -> None:
                 ErrorCode.UNHEALTHY_DURING,
                 f"{share.describe()} during the rolling upgrade (maxUnhealthyInstancePercent)",
             )
-            _stop_for_breach(snapshot, error, f"U7: {share.describe()}: stopping {after}", draft)
+            reason = f"U7: {share.describe()}: stopping {after}"
+            _stop_for_breach(snapshot, share, error, reason, draft)
             return
-        draft.note(f"U7: {share.describe()}: batch {batch.index + 1} may start")
+        draft.measure(share, None, f"U7: {share.describe()}: batch {batch.index + 1} may start")
     if window is not None:
         draft.note(
             f"T7: batch {batch.index + 1} starts inside the maintenance window (it closes at "
@@ -258,7 +264,8 @@ def _start_batch(snapshot: Snapshot, batch: Batch, draft: Draft) -> None:
             reimaged.append(instance_id)
     draft.note(
         f"U3: new OS disks from {target} for {describe_ids(reimaged)} (data disks kept, "
-        "extensions and custom data re-run); previous OS disks kept until healthy"
+        "extensions and custom data re-run); previous OS disks kept until healthy",
+        routine=True,
     )
     if snapshot.credential_problems:
         draft.note(
@@ -302,18 +309,21 @@ def _stop_for_credentials(snapshot: Snapshot, last: Batch, draft: Draft) -> None
     )
 
 
-def _stop_for_breach(snapshot: Snapshot, error: ErrorInfo, reason: str, draft: Draft) -> None:
+def _stop_for_breach(
+    snapshot: Snapshot, share: UnhealthyShare, error: ErrorInfo, reason: str, draft: Draft
+) -> None:
     """U5/U7 stop; with rollbackFailedInstancesOnPolicyBreach, failed instances first get
     their previous OS disk back (RollingBack), and Finish follows in phase 3."""
     failed = [
         view for view in snapshot.instances if view.upgrade_state is InstanceUpgradeState.FAILED
     ]
     if not (snapshot.policy.rolling.rollback_failed_instances_on_policy_breach and failed):
-        draft.add(Finish(RunningStatus.FAULTED, error, draft.now), reason)
+        draft.measure(share, Finish(RunningStatus.FAULTED, error, draft.now), reason)
         return
     rule = _RULE_OF_ERROR[error.code]
     ids = [view.instance_id for view in failed]
-    draft.add(
+    draft.measure(
+        share,
         SetRunningStatus(RunningStatus.ROLLING_BACK, error),
         f"{reason}; {rule}: rollbackFailedInstancesOnPolicyBreach: restoring the previous "
         f"OS disk of {len(ids)} failed instances: {describe_ids(ids)}",
@@ -357,7 +367,7 @@ def _complete_operation(snapshot: Snapshot, draft: Draft) -> None:
 def _unhealthy_share(snapshot: Snapshot, now: datetime) -> UnhealthyShare:
     """U1, U7: every instance of the scale set counts."""
     allowed = snapshot.policy.rolling.max_unhealthy_instance_percent
-    return unhealthy_share(snapshot.instances, snapshot.health_source, now, allowed)
+    return unhealthy_share(snapshot.instances, snapshot.health_source, now, allowed, "U7")
 
 
 def _upgraded_share(snapshot: Snapshot, now: datetime) -> UnhealthyShare:

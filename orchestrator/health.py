@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from orchestrator.model import AppHealthState, HealthSource, InstanceUpgradeState, InstanceView
 from orchestrator.wording import describe_percent
@@ -101,14 +102,34 @@ def exceeds(count: int, total: int, allowed_percent: int) -> bool:
     return count * 100 > allowed_percent * total
 
 
+# The rules that measure unhealthy instances against a limit: U1 before the upgrade and U7
+# before each later batch (every instance, maxUnhealthyInstancePercent), U5 after each batch
+# (the instances upgraded so far, maxUnhealthyUpgradedInstancePercent).
+HealthRule = Literal["U1", "U5", "U7"]
+
+
 @dataclass(frozen=True)
 class UnhealthyShare:
-    """How many of how many are unhealthy, against the allowed percentage."""
+    """U1 U5 U7's figures: how many of how many are unhealthy, against the allowed percentage.
 
+    A decision carries the shares it measured as numbers (`Decision.figures`), beside the
+    reasons that word them (`describe`): an edge reads the numbers, never the words.
+    """
+
+    rule: HealthRule
     unhealthy: int
     total: int
     allowed_percent: int
-    what: str = "instances"
+
+    @property
+    def upgraded_only(self) -> bool:
+        """U5 counts the instances upgraded in this operation; U1 and U7 count every one."""
+        return self.rule == "U5"
+
+    @property
+    def percent(self) -> float:
+        """`UnhealthyShare("U7", 3, 10, 20).percent == 30.0`; 0 of 0 is 0."""
+        return 0.0 if self.total == 0 else self.unhealthy * 100 / self.total
 
     @property
     def exceeds(self) -> bool:
@@ -117,15 +138,20 @@ class UnhealthyShare:
     def describe(self) -> str:
         """U11's figures: "3 of 10 instances unhealthy (30% > 20% allowed)"."""
         sign = ">" if self.exceeds else "≤"
+        what = "upgraded instances" if self.upgraded_only else "instances"
         percent = describe_percent(self.unhealthy, self.total)
         return (
-            f"{self.unhealthy} of {self.total} {self.what} unhealthy "
+            f"{self.unhealthy} of {self.total} {what} unhealthy "
             f"({percent} {sign} {self.allowed_percent}% allowed)"
         )
 
 
 def unhealthy_share(
-    instances: Iterable[InstanceView], source: HealthSource, now: datetime, allowed_percent: int
+    instances: Iterable[InstanceView],
+    source: HealthSource,
+    now: datetime,
+    allowed_percent: int,
+    rule: Literal["U1", "U7"] = "U7",
 ) -> UnhealthyShare:
     """U1, U7: the share of ALL instances of the scale set that are not healthy."""
     total = unhealthy = 0
@@ -133,7 +159,7 @@ def unhealthy_share(
         total += 1
         if not instance_health(view, source, now).is_healthy:
             unhealthy += 1
-    return UnhealthyShare(unhealthy, total, allowed_percent)
+    return UnhealthyShare(rule, unhealthy, total, allowed_percent)
 
 
 def unhealthy_upgraded_share(
@@ -152,4 +178,4 @@ def unhealthy_upgraded_share(
         total += 1
         if state.is_failure or not instance_health(view, source, now).is_healthy:
             unhealthy += 1
-    return UnhealthyShare(unhealthy, total, allowed_percent, what="upgraded instances")
+    return UnhealthyShare("U5", unhealthy, total, allowed_percent)

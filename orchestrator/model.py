@@ -42,6 +42,11 @@ class InstanceUpgradeState(StrEnum):
         return self in _TERMINAL
 
     @property
+    def is_in_progress(self) -> bool:
+        """Reimaging, waiting for health or rolling back: Azure's in-progress count."""
+        return self in _IN_PROGRESS
+
+    @property
     def is_upgraded(self) -> bool:
         """U5: its upgrade finished in this operation, well or not."""
         return self in _UPGRADED

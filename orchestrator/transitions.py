@@ -57,6 +57,7 @@ def advance_instance(view: InstanceView, snapshot: Snapshot, draft: Draft) -> No
             Reimage(view.instance_id, target, draft.now),
             f"U3: new OS disk from {target} for instance {view.instance_id} "
             "(its batch started without it)",
+            routine=True,
         )
     elif state is InstanceUpgradeState.REIMAGING:
         _watch_reimage(view, snapshot, draft)
@@ -94,6 +95,7 @@ def _watch_reimage(view: InstanceView, snapshot: Snapshot, draft: Draft) -> None
             MarkWaitingForHealth(view.instance_id, deadline),
             f"U4: instance {view.instance_id} reimaged on {target}: waiting up to "
             f"{describe_duration(policy.health_wait)} for it to be healthy",
+            routine=True,
         )
     elif _timed_out(view.progress.reimage_started_at, snapshot, now):
         text = (
@@ -123,6 +125,7 @@ def _watch_health(view: InstanceView, snapshot: Snapshot, draft: Draft) -> None:
             MarkSucceeded(view.instance_id),
             f"U4: instance {view.instance_id} is healthy on {view.image_version}: "
             "its previous OS disk is deleted",
+            routine=True,
         )
     elif deadline is None or now >= deadline:
         text = f"not healthy within {describe_duration(policy.health_wait)} ({health.reason})"

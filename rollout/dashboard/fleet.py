@@ -10,27 +10,24 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from rollout.dashboard.messages import (
     AttentionItem,
-    CellState,
     FleetOperation,
     FleetRow,
     FleetSnapshot,
     ImageView,
     NextUpgradeView,
+    Severity,
 )
 from rollout.dashboard.views_of import counts_of, iso, last_event_id
 from rollout.models import (
     ACTIVE_STATUSES,
-    Event,
     ImageKind,
     Instance,
-    InstanceUpgrade,
     RunningStatus,
     ScaleSet,
     UpgradeOperation,
@@ -40,6 +37,9 @@ from rollout.services import auto_upgrade_refusal
 from rollout.services.gallery.images import latest_available_version
 from rollout.services.releases.candidates import OutlookCode
 from rollout.services.releases.triggers import outlook
+
+# The strip's order: errors first, then warnings, then the rest.
+SEVERITY_RANKS: dict[Severity, int] = {"error": 0, "warning": 1, "info": 2}
 
 STATE_FILTERS = {
     "upgrading": "Upgrading now",
@@ -83,23 +83,20 @@ def fleet_rows(
         [s.latest_operation for s in chosen if s.latest_operation]
     )
     versions = _versions([s.pk for s in chosen])
-    active = [op for op in operations.values() if op.status in ACTIVE_STATUSES]
-    cursors = _cursors(active)  # before the states: later events have higher ids
-    states = _active_states(active)
     rows = []
     for scale_set in chosen:
         operation = operations.get(scale_set.latest_operation)
-        row = _row(scale_set, operation, versions.get(scale_set.pk, {}), states, cursors)
+        row = _row(scale_set, operation, versions.get(scale_set.pk, {}))
         if matches(row, state):
             rows.append(row)
     return rows
 
 
 def attention(rows: Iterable[FleetRow]) -> list[AttentionItem]:
-    """The strip at the top of the fleet page: errors first, then warnings, then the rest."""
-    order = {"error": 0, "warning": 1, "info": 2}
+    """The strip at the top of the fleet page: errors first, then warnings, then the rest
+    (by ``rank``, which the page also sorts by when a row's items change), by name."""
     items = [item for row in rows for item in row["attention"]]
-    return sorted(items, key=lambda item: (order[item["severity"]], item["name"]))
+    return sorted(items, key=lambda item: (item["rank"], item["name"]))
 
 
 def matches(row: FleetRow, state: str) -> bool:
@@ -117,18 +114,14 @@ def matches(row: FleetRow, state: str) -> bool:
 
 
 def _row(
-    scale_set: ScaleSet,
-    operation: UpgradeOperation | None,
-    versions: dict[str, int],
-    states: dict[int, dict[str, CellState]],
-    cursors: dict[int, int],
+    scale_set: ScaleSet, operation: UpgradeOperation | None, versions: dict[str, int]
 ) -> FleetRow:
     refusal = None
     if not scale_set.enable_automatic_os_upgrade:
         error = auto_upgrade_refusal(scale_set)
         refusal = error.message if error is not None else None
     image = _image(scale_set, versions)
-    fleet_operation = _operation(operation, states, cursors) if operation is not None else None
+    fleet_operation = _operation(operation) if operation is not None else None
     row: FleetRow = {
         "id": scale_set.pk,
         "name": scale_set.name,
@@ -179,11 +172,7 @@ def _image(scale_set: ScaleSet, versions: dict[str, int]) -> ImageView:
     }
 
 
-def _operation(
-    operation: UpgradeOperation,
-    states: dict[int, dict[str, CellState]],
-    cursors: dict[int, int],
-) -> FleetOperation:
+def _operation(operation: UpgradeOperation) -> FleetOperation:
     return {
         "id": operation.pk,
         "status": operation.status,
@@ -198,20 +187,19 @@ def _operation(
         "error_code": operation.error_code,
         "error_message": operation.error_message,
         "counts": counts_of(operation),
-        "states": states.get(operation.pk, {}),
-        "cursor": cursors.get(operation.pk, 0),
     }
 
 
 def _attention(row: FleetRow, operation: UpgradeOperation | None) -> list[AttentionItem]:
     items: list[AttentionItem] = []
 
-    def add(severity: str, title: str, detail: str) -> None:
+    def add(severity: Severity, title: str, detail: str) -> None:
         items.append(
             {
                 "scale_set": row["id"],
                 "name": row["name"],
-                "severity": severity,  # type: ignore[typeddict-item]  # one of three literals
+                "severity": severity,
+                "rank": SEVERITY_RANKS[severity],
                 "title": title,
                 "detail": detail,
             }
@@ -259,25 +247,3 @@ def _versions(scale_set_ids: list[int]) -> dict[int, dict[str, int]]:
     for scale_set_id, version in rows:
         found[scale_set_id][version or "unknown"] += 1
     return {key: dict(counter) for key, counter in found.items()}
-
-
-def _active_states(operations: list[UpgradeOperation]) -> dict[int, dict[str, CellState]]:
-    """Every instance's state in the running upgrades, so the page can count as events come."""
-    found: dict[int, dict[str, CellState]] = defaultdict(dict)
-    rows = InstanceUpgrade.objects.filter(operation__in=operations).values_list(
-        "operation_id", "instance__instance_id", "state"
-    )
-    for operation_id, instance_id, state in rows:
-        found[operation_id][str(instance_id)] = cast(CellState, state)
-    return found
-
-
-def _cursors(operations: list[UpgradeOperation]) -> dict[int, int]:
-    """The newest event id of each running upgrade: one query."""
-    rows = (
-        Event.objects.filter(operation__in=operations)
-        .values("operation_id")
-        .annotate(newest=Max("id"))
-        .values_list("operation_id", "newest")
-    )
-    return {operation_id: int(newest) for operation_id, newest in rows if operation_id}

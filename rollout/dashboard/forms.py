@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from rollout.models import FaultKind, UpgradeKind
+from rollout.models import UPGRADE_KIND_CHOICES, FaultKind, UpgradeKind
 
 
 class ReasonForm(forms.Form):
@@ -22,7 +22,7 @@ class AutoUpgradeForm(ReasonForm):
 
 
 class StartForm(ReasonForm):
-    kind = forms.ChoiceField(choices=UpgradeKind.choices, initial=UpgradeKind.MANUAL)
+    kind = forms.ChoiceField(choices=UPGRADE_KIND_CHOICES, initial=UpgradeKind.MANUAL)
 
 
 class FaultRuleForm(ReasonForm):

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from django.conf import settings
 from django.utils import timezone
 
-from orchestrator.policy import HEALTH_WAIT
-from rollout.dashboard.messages import OperationView
-from rollout.dashboard.views_of import operation_view
+from orchestrator.health import UnhealthyShare
+from rollout.dashboard.messages import InstanceCell, OperationView, ScaleSetSnapshot
+from rollout.dashboard.views_of import header_of, operation_view, timing_of
+from rollout.engine.figures import figure_data
+from rollout.engine.snapshots import policy_of
 from rollout.events.log import EventPayload, as_payload
 from rollout.models import ScaleSet, UpgradeOperation
 from rollout.services.upgrades.reads import history_item, os_upgrade_history
@@ -61,39 +62,60 @@ def history_rows(scale_set: ScaleSet, now: datetime | None = None) -> list[Histo
     return rows
 
 
-class ReplayInstance(TypedDict):
-    id: str
-    zone: str
-    update_domain: int
-    fault_domain: int
-
-
 class ReplayData(TypedDict):
+    """``start``: the scale set as the upgrade found it (every instance idle, the policy's
+    limits); the page applies ``events`` to it, in order, as the live page applies them."""
+
     operation: OperationView
-    scale_set: str
-    instances: list[ReplayInstance]
+    start: ScaleSetSnapshot
     events: list[EventPayload]
-    time_scale: float
-    health_wait_seconds: float
-    server_time: str
 
 
 def replay_data(operation: UpgradeOperation) -> ReplayData:
-    """B3: what the replay page plays back: placements and the upgrade's events in order."""
+    """B3: what the replay page plays back: where it starts, and the upgrade's events."""
+    return {
+        "operation": operation_view(operation),
+        "start": _start(operation),
+        "events": [as_payload(event) for event in operation.events.order_by("id")],
+    }
+
+
+def _start(operation: UpgradeOperation) -> ScaleSetSnapshot:
     scale_set = operation.scale_set
+    rolling = policy_of(operation).rolling
     instances = scale_set.instances.order_by("instance_id").values_list(
         "instance_id", "zone", "update_domain", "fault_domain"
     )
-    scale = float(settings.ROLLWRIGHT_TIME_SCALE)
+    cells: list[InstanceCell] = [
+        {
+            "id": str(key),
+            "zone": zone,
+            "update_domain": update_domain,
+            "fault_domain": fault_domain,
+            "state": "idle",
+            "batch": None,
+            "deadline": None,
+            "reason": "",
+            "image_version": "",
+        }
+        for key, zone, update_domain, fault_domain in instances
+    ]
+    upgraded = UnhealthyShare("U5", 0, 0, rolling.max_unhealthy_upgraded_instance_percent)
+    overall = UnhealthyShare("U7", 0, len(cells), rolling.max_unhealthy_instance_percent)
     return {
-        "operation": operation_view(operation),
-        "scale_set": scale_set.name,
-        "instances": [
-            {"id": str(key), "zone": zone, "update_domain": ud, "fault_domain": fd}
-            for key, zone, ud, fd in instances
-        ],
-        "events": [as_payload(event) for event in operation.events.order_by("id")],
-        "time_scale": scale,
-        "health_wait_seconds": (HEALTH_WAIT / scale).total_seconds(),
+        "last_event_id": 0,
+        "operation_cursor": 0,
         "server_time": timezone.now().isoformat(),
+        "scale_set": header_of(scale_set),
+        "operation": None,
+        "batches": [],
+        "instances": cells,
+        "shares": [
+            {**figure_data(upgraded), "measured_at": None},
+            {**figure_data(overall), "measured_at": None},
+        ],
+        "timing": timing_of(operation),
+        "estimate": None,
+        "fault_rules": [],
+        "events": [],
     }

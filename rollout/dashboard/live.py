@@ -7,27 +7,31 @@ through the socket (and re-applying an event the snapshot already shows changes 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
 
 from orchestrator.health import unhealthy_share, unhealthy_upgraded_share
 from orchestrator.model import InstanceView
-from orchestrator.policy import HEALTH_WAIT, RollingUpgradePolicy
-from rollout.dashboard.eta import BatchTimes, batch_estimate, expected_ends
+from orchestrator.policy import RollingUpgradePolicy
+from rollout.dashboard.display import LOGGED_STATES
 from rollout.dashboard.messages import (
     CellState,
-    Estimate,
     FaultRuleView,
     InstanceCell,
     ScaleSetSnapshot,
     Share,
-    Timing,
 )
-from rollout.dashboard.views_of import iso, last_event_id, operation_view
+from rollout.dashboard.views_of import header_of, iso, last_event_id, operation_view, timing_of
+from rollout.engine.estimates import estimate_of
+from rollout.engine.figures import FigureData, figure_data
 from rollout.engine.provider import DatabaseComputeProvider
-from rollout.engine.snapshots import health_source_of, load_snapshot, policy_of
+from rollout.engine.snapshots import (
+    health_source_of,
+    instance_views,
+    load_snapshot,
+)
 from rollout.events.log import EventPayload, as_payload
 from rollout.models import (
     ACTIVE_STATUSES,
@@ -44,7 +48,6 @@ from rollout.services.scale_sets.fault_rules import describe_fault_rule
 # The log the page opens with: operator actions, batches and decisions, and instance failures.
 RECENT_EVENTS = 150
 RECENT_FAILURES = 50
-FAILURE_STATES = ("failed", "rolling_back", "rolled_back", "rollback_failed")
 
 
 def shown_operation(scale_set: ScaleSet) -> UpgradeOperation | None:
@@ -79,20 +82,11 @@ def scale_set_snapshot(scale_set: ScaleSet, now: datetime | None = None) -> Scal
         if cell["batch"] is not None:
             members.setdefault(cell["batch"], []).append(cell["id"])
     skipped = sum(cell["state"] == "skipped" for cell in cells)
-    timing = _timing(scale_set, operation, provider, batches)
     return {
         "last_event_id": cursor,
         "operation_cursor": operation_cursor,
         "server_time": now.isoformat(),
-        "scale_set": {
-            "id": scale_set.pk,
-            "name": scale_set.name,
-            "resource_group": scale_set.resource_group.name,
-            "region": scale_set.location.name,
-            "zones": [str(zone) for zone in scale_set.zones],
-            "capacity": scale_set.capacity,
-            "auto_upgrade": scale_set.enable_automatic_os_upgrade,
-        },
+        "scale_set": header_of(scale_set),
         "operation": operation_view(operation, skipped) if operation is not None else None,
         "batches": [
             {
@@ -107,8 +101,12 @@ def scale_set_snapshot(scale_set: ScaleSet, now: datetime | None = None) -> Scal
         ],
         "instances": cells,
         "shares": _shares(scale_set, operation, provider, now),
-        "timing": timing,
-        "estimate": _estimate(operation, batches, timing, now),
+        "timing": timing_of(operation),
+        "estimate": (
+            estimate_of(operation, batches, provider.behaviour, now)
+            if operation is not None
+            else None
+        ),
         "fault_rules": fault_rule_views(scale_set),
         "events": recent_events(scale_set, cursor),
     }
@@ -136,7 +134,7 @@ def recent_events(scale_set: ScaleSet, up_to: int) -> list[EventPayload]:
     notable = list(rows.exclude(kind=EventKind.INSTANCE_CHANGED).order_by("-id")[:RECENT_EVENTS])
     failures = list(
         rows.filter(
-            Q(kind=EventKind.INSTANCE_CHANGED) & Q(data__state__in=FAILURE_STATES)
+            Q(kind=EventKind.INSTANCE_CHANGED) & Q(data__state__in=sorted(LOGGED_STATES))
         ).order_by("-id")[:RECENT_FAILURES]
     )
     merged = sorted({event.id: event for event in notable + failures}.values(), key=_id)
@@ -185,24 +183,15 @@ def _shares(
     provider: DatabaseComputeProvider,
     now: datetime,
 ) -> list[Share]:
-    """U5 and U7 as the engine would measure them now (orchestrator.health)."""
+    """U5 and U7 as the engine would measure them now (orchestrator.health); the scale set's
+    share as the engine last measured it (U1, U7) instead, when the shown upgrade has one."""
     if operation is not None:
         snapshot, _, _ = load_snapshot(operation, provider, now)
         views: tuple[InstanceView, ...] = snapshot.instances
         source = snapshot.health_source
         rolling = snapshot.policy.rolling
     else:
-        observed = provider.observe(list(provider.instances), now)
-        views = tuple(
-            InstanceView(
-                instance_id=key,
-                zone=instance.zone or None,
-                update_domain=instance.update_domain,
-                fault_domain=instance.fault_domain,
-                observed=observed[key],
-            )
-            for key, instance in provider.instances.items()
-        )
+        views = instance_views(provider, now)
         source = health_source_of(scale_set)
         rolling = RollingUpgradePolicy(
             max_unhealthy_instance_percent=scale_set.max_unhealthy_instance_percent,
@@ -212,72 +201,24 @@ def _shares(
         views, source, now, rolling.max_unhealthy_upgraded_instance_percent
     )
     overall = unhealthy_share(views, source, now, rolling.max_unhealthy_instance_percent)
+    measured = _last_measured(operation) if operation is not None else None
     return [
-        {
-            "rule": "U5",
-            "unhealthy": upgraded.unhealthy,
-            "total": upgraded.total,
-            "allowed_percent": upgraded.allowed_percent,
-        },
-        {
-            "rule": "U7",
-            "unhealthy": overall.unhealthy,
-            "total": overall.total,
-            "allowed_percent": overall.allowed_percent,
-        },
+        {**figure_data(upgraded), "measured_at": None},
+        measured or {**figure_data(overall), "measured_at": None},
     ]
 
 
-def _timing(
-    scale_set: ScaleSet,
-    operation: UpgradeOperation | None,
-    provider: DatabaseComputeProvider,
-    batches: list[UpgradeBatch],
-) -> Timing:
-    from django.conf import settings
-
-    scale = float(settings.ROLLWRIGHT_TIME_SCALE)
-    behaviour = provider.behaviour
-    nominal = timedelta(
-        seconds=(behaviour.reimage_seconds + behaviour.healthy_after_seconds) / scale
+def _last_measured(operation: UpgradeOperation) -> Share | None:
+    """The scale set's share in the upgrade's latest decision that measured it (U1 or U7)."""
+    event = (
+        Event.objects.filter(operation=operation, kind=EventKind.DECISION)
+        .filter(Q(data__figures__has_key="U7") | Q(data__figures__has_key="U1"))
+        .order_by("-id")
+        .only("created_at", "data")
+        .first()
     )
-    estimate, observed = batch_estimate(_times(batches), nominal)
-    if operation is not None:
-        policy = policy_of(operation)
-        pause = policy.scaled(policy.rolling.pause_time_between_batches)
-        health_wait = policy.scaled(policy.health_wait)
-    else:
-        pause = scale_set.pause_time_between_batches / scale
-        health_wait = HEALTH_WAIT / scale
-    return {
-        "time_scale": scale,
-        "health_wait_seconds": health_wait.total_seconds(),
-        "batch_seconds": estimate.total_seconds(),
-        "observed_batches": observed,
-        "pause_seconds": pause.total_seconds(),
-    }
-
-
-def _times(batches: list[UpgradeBatch]) -> list[BatchTimes]:
-    return [BatchTimes(batch.index, batch.started_at, batch.completed_at) for batch in batches]
-
-
-def _estimate(
-    operation: UpgradeOperation | None,
-    batches: list[UpgradeBatch],
-    timing: Timing,
-    now: datetime,
-) -> Estimate:
-    if operation is None or operation.status not in ACTIVE_STATUSES:
-        return {"batches": {}, "overall": None}
-    ends, overall = expected_ends(
-        _times(batches),
-        now,
-        timedelta(seconds=timing["batch_seconds"]),
-        timedelta(seconds=timing["pause_seconds"]),
-        paused=operation.is_paused or operation.pause_requested,
-    )
-    return {
-        "batches": {str(index): end.isoformat() for index, end in ends.items()},
-        "overall": iso(overall),
-    }
+    if event is None:
+        return None
+    figures = event.data["figures"]
+    figure: FigureData = figures.get("U7") or figures["U1"]
+    return {**figure, "measured_at": event.created_at.isoformat()}

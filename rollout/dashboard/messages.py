@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from rollout.engine.estimates import EstimateData
+from rollout.engine.figures import FigureData
 from rollout.events.log import EventPayload
 
 # idle: no upgrade has touched the instance yet; the rest are InstanceUpgradeState's values.
@@ -90,30 +92,18 @@ class BatchView(TypedDict):
     completed_at: str | None
 
 
-class Share(TypedDict):
-    """U5 or U7: how many of how many are unhealthy, against the allowed percentage."""
+class Share(FigureData):
+    """A gauge's figures: U5's, or the scale set's (U1, U7). ``measured_at``: when the engine
+    measured them for a decision; None: the read model measured them just now."""
 
-    rule: Literal["U5", "U7"]
-    unhealthy: int
-    total: int
-    allowed_percent: int
+    measured_at: str | None
 
 
 class Timing(TypedDict):
-    """What the browser needs to count down (U4) and to estimate (B8), in wall seconds."""
+    """What the browser needs to count down the health wait (U4), in wall seconds."""
 
     time_scale: float
     health_wait_seconds: float
-    batch_seconds: float
-    observed_batches: int
-    pause_seconds: float
-
-
-class Estimate(TypedDict):
-    """B8: the expected end of each batch and of the whole upgrade (ISO times, or None)."""
-
-    batches: dict[str, str]
-    overall: str | None
 
 
 class FaultRuleView(TypedDict):
@@ -138,7 +128,7 @@ class ScaleSetSnapshot(TypedDict):
     instances: list[InstanceCell]
     shares: list[Share]
     timing: Timing
-    estimate: Estimate
+    estimate: EstimateData | None  # B8, while the upgrade runs
     fault_rules: list[FaultRuleView]
     events: list[EventPayload]
 
@@ -165,14 +155,16 @@ class FleetOperation(TypedDict):
     error_code: str
     error_message: str
     counts: Counts
-    states: dict[str, CellState]
-    cursor: int  # the newest event of this upgrade that ``states`` include
+
+
+Severity = Literal["error", "warning", "info"]
 
 
 class AttentionItem(TypedDict):
     scale_set: int
     name: str
-    severity: Literal["error", "warning", "info"]
+    severity: Severity
+    rank: int  # the strip's order: errors, warnings, the rest
     title: str
     detail: str
 
@@ -205,6 +197,44 @@ class FleetSnapshot(TypedDict):
     last_event_id: int
     server_time: str
     rows: list[FleetRow]
+
+
+class StateWords(TypedDict):
+    """An instance state as the pages word it, and where the engine counts it: ``counts``, the
+    Azure counts (``Counts``) a planned instance in it adds to; ``segment``, its part of the
+    progress bar; ``logged``, whether its events open the log."""
+
+    label: str
+    description: str
+    counts: list[str]
+    segment: str | None
+    logged: bool
+
+
+class ConditionWords(TypedDict):
+    """A running upgrade's status gives way to this when the operation's ``flag`` is set."""
+
+    hook: str
+    flag: str
+    label: str
+
+
+class SegmentWords(TypedDict):
+    key: str
+    label: str
+
+
+class Vocabulary(TypedDict):
+    """The words and enums the pages' scripts read (``display.vocabulary``), never spell."""
+
+    states: dict[str, StateWords]  # CellState -> words, in the legend's order
+    segments: list[SegmentWords]  # the progress bar, in reading order
+    statuses: dict[str, str]  # RunningStatus -> words
+    conditions: list[ConditionWords]  # what outranks a running status, first match first
+    active_statuses: list[str]
+    upgrade_kinds: dict[str, str]
+    event_kinds: dict[str, str]  # EventKind -> words
+    audit_kinds: list[str]  # B7: the event kinds that are someone's action
 
 
 class SnapshotMessage(TypedDict):

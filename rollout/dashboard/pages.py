@@ -5,11 +5,13 @@ ES module from the embedded snapshot and kept current over the websocket."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from orchestrator.wording import describe_duration
-from rollout.dashboard.display import control_messages, progress_of
+from rollout.dashboard.display import control_messages, progress_of, vocabulary
 from rollout.dashboard.fleet import (
     STATE_FILTERS,
     attention,
@@ -58,7 +60,7 @@ def fleet(request: HttpRequest) -> HttpResponse:
         request,
         "dashboard/fleet.html",
         {
-            "snapshot": snapshot,
+            "last_event_id": snapshot["last_event_id"],
             "rows": rows,
             "upgrading": sum(1 for _, progress, _ in rows if progress and progress.is_running),
             "attention": attention(everything),
@@ -73,12 +75,30 @@ def fleet(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def fleet_row(request: HttpRequest, pk: int) -> JsonResponse:
-    """One fresh row of the fleet table, fetched by the page after an upgrade starts or ends."""
+def fleet_row(request: HttpRequest, pk: int) -> HttpResponse:
+    """One row of the fleet table, as the fleet page renders it (``_fleet_row.html``): the page
+    fetches it again when an event concerns the scale set, and swaps it in.
+
+    ``next``: the page's own address, where the row's switch returns without JavaScript.
+    """
     rows = fleet_rows(ids=[pk])
     if not rows:
-        return JsonResponse({"error": "not found"}, status=404)
-    return JsonResponse(rows[0])
+        raise Http404("No such scale set.")
+    (row,) = rows
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("dashboard:fleet")
+    return render(
+        request,
+        "dashboard/_fleet_row.html",
+        {
+            "row": row,
+            "progress": progress_of(row["operation"]) if row["operation"] else None,
+            "refusal_shown": "",
+            "next_url": next_url,
+            "can_operate": can_operate(request.user),
+        },
+    )
 
 
 @login_required
@@ -95,6 +115,7 @@ def scale_set_live(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "scale_set": scale_set,
             "snapshot": snapshot,
+            "vocabulary": vocabulary(),
             "refusal": refusal,
             "can_operate": can_operate(request.user),
             "active": active_operation(scale_set) is not None,
@@ -109,7 +130,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """B1: the batch plan the engine would make now, and how long it should take."""
     scale_set = _scale_set(pk)
     kind = request.GET.get("kind", UpgradeKind.MANUAL)
-    if kind not in UpgradeKind.values:
+    if kind not in {member.value for member in UpgradeKind}:
         kind = UpgradeKind.MANUAL
     started_by = "Platform" if kind == UpgradeKind.AUTOMATIC else "User"
     problem = None
@@ -174,7 +195,12 @@ def replay(request: HttpRequest, pk: int, operation_pk: int) -> HttpResponse:
     return render(
         request,
         "dashboard/replay.html",
-        {"scale_set": scale_set, "operation": operation, "replay": replay_data(operation)},
+        {
+            "scale_set": scale_set,
+            "operation": operation,
+            "replay": replay_data(operation),
+            "vocabulary": vocabulary(),
+        },
     )
 
 

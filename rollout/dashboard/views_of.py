@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Max
 
-from rollout.dashboard.messages import Counts, OperationView
-from rollout.models import Event, UpgradeOperation
+from orchestrator.policy import HEALTH_WAIT
+from rollout.dashboard.messages import Counts, OperationView, ScaleSetHeader, Timing
+from rollout.engine.snapshots import policy_of
+from rollout.models import Event, ScaleSet, UpgradeOperation
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -48,6 +51,25 @@ def operation_view(operation: UpgradeOperation, skipped: int = 0) -> OperationVi
         "reasons": [str(reason) for reason in operation.reasons],
         "counts": counts_of(operation, skipped),
     }
+
+
+def header_of(scale_set: ScaleSet) -> ScaleSetHeader:
+    return {
+        "id": scale_set.pk,
+        "name": scale_set.name,
+        "resource_group": scale_set.resource_group.name,
+        "region": scale_set.location.name,
+        "zones": [str(zone) for zone in scale_set.zones],
+        "capacity": scale_set.capacity,
+        "auto_upgrade": scale_set.enable_automatic_os_upgrade,
+    }
+
+
+def timing_of(operation: UpgradeOperation | None) -> Timing:
+    """The time scale, and U4's health wait in wall seconds (the operation's, or Azure's)."""
+    scale = float(settings.ROLLWRIGHT_TIME_SCALE)
+    health_wait = policy_of(operation).health_wait if operation is not None else HEALTH_WAIT
+    return {"time_scale": scale, "health_wait_seconds": health_wait.total_seconds() / scale}
 
 
 def last_event_id(**filters: object) -> int:

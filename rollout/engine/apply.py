@@ -15,6 +15,8 @@ from orchestrator.decision import Decision
 from orchestrator.model import InstanceUpgradeState, count_progress
 from rollout import events
 from rollout.engine.bulk import update_rows
+from rollout.engine.estimates import estimate_of
+from rollout.engine.figures import figures_by_rule
 from rollout.engine.provider import DatabaseComputeProvider
 from rollout.engine.snapshots import image_of, progress_of
 from rollout.models import (
@@ -37,6 +39,12 @@ INSTANCE_FIELDS = [
     "old_os_disk",
     "new_os_disk",
 ]
+ESTIMATE_CHANGES = {
+    EventKind.BATCH_STARTED,
+    EventKind.BATCH_COMPLETED,
+    EventKind.PAUSED,
+    EventKind.RESUMED,
+}
 TERMINAL = {
     InstanceUpgradeState.SUCCEEDED,
     InstanceUpgradeState.FAILED,
@@ -73,9 +81,17 @@ class Applier:
             self._apply(action)
         self._write()
         if decision.reasons:
-            self._event(EventKind.DECISION, reasons=list(decision.reasons))
+            # As data beside the words, for pages to read: the figures the reasons give (U1 U5
+            # U7) and which reasons tell routine progress (their indexes).
+            data: dict[str, Any] = {"reasons": list(decision.reasons)}
+            if decision.figures:
+                data["figures"] = figures_by_rule(decision.figures)
+            if decision.routine:
+                data["routine"] = list(decision.routine)
+            self._event(EventKind.DECISION, **data)
             self.operation.reasons = list(decision.reasons)
         self._refresh_counts()
+        self._attach_estimate()
         events.record(self.events)
 
     # one action each
@@ -257,6 +273,17 @@ class Applier:
         update_rows(list(self.changed_rows.values()), INSTANCE_FIELDS)
         update_rows(list(self.changed_batches.values()), ["started_at", "completed_at"])
         self.new_rows, self.changed_rows, self.changed_batches = [], {}, {}
+
+    def _attach_estimate(self) -> None:
+        """B8: a step that plans, starts or completes a batch, pauses or resumes changes the
+        estimate; the last of its events that says so carries the new one."""
+        changed = [e for e in self.events if e.kind in ESTIMATE_CHANGES or "plan" in e.data]
+        if not changed:
+            return
+        behaviour = self.provider.behaviour
+        found = estimate_of(self.operation, self.batches.values(), behaviour, self.now)
+        if found is not None:
+            changed[-1].data["estimate"] = found
 
     def _refresh_counts(self) -> None:
         batch_index = {batch.pk: batch.index for batch in self.batches.values()}

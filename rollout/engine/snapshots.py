@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -58,7 +59,7 @@ def policy_of(operation: UpgradeOperation) -> EffectivePolicy:
     )
 
 
-def progress_of(row: InstanceUpgrade, batch_index: dict[int, int]) -> InstanceProgress:
+def progress_of(row: InstanceUpgrade, batch_index: Mapping[int, int]) -> InstanceProgress:
     return InstanceProgress(
         upgrade_state=InstanceUpgradeState(row.state),
         batch_index=batch_index.get(row.batch_id) if row.batch_id is not None else None,
@@ -76,27 +77,9 @@ def load_snapshot(
     batches = list(operation.batches.order_by("index"))
     batch_index = {batch.pk: batch.index for batch in batches}
     rows = {row.instance_id: row for row in operation.instance_upgrades.all()}
-    observed = provider.observe(list(provider.instances), now)
     members = batch_members(rows, provider)
-    views = []
     model = operation.target_model_version
-    for key, instance in provider.instances.items():
-        row = rows.get(instance.pk)
-        seen = observed[key]
-        if model is not None:
-            seen = replace(
-                seen, image_version=with_model(seen.image_version, instance.model_version)
-            )
-        views.append(
-            InstanceView(
-                instance_id=key,
-                zone=instance.zone or None,
-                update_domain=instance.update_domain,
-                fault_domain=instance.fault_domain,
-                observed=seen,
-                progress=progress_of(row, batch_index) if row is not None else InstanceProgress(),
-            )
-        )
+    views = instance_views(provider, now, rows, batch_index, model)
     error = (
         ErrorInfo(ErrorCode(operation.error_code), operation.error_message)
         if operation.error_code in ErrorCode.__members__.values()
@@ -131,11 +114,49 @@ def load_snapshot(
         policy=policy_of(operation),
         health_source=health_source_of(operation.scale_set),
         operation=view,
-        instances=tuple(views),
+        instances=views,
         credential_problems=expired_credentials(provider.extensions, now),
         maintenance_window=maintenance_window_of(operation, now),
     )
     return snapshot, rows, batches
+
+
+def instance_views(
+    provider: DatabaseComputeProvider,
+    now: datetime,
+    rows: Mapping[int, InstanceUpgrade] | None = None,
+    batch_index: Mapping[int, int] | None = None,
+    model_version: int | None = None,
+) -> tuple[InstanceView, ...]:
+    """Every instance of the provider as the engine sees it at ``now``: the one place an
+    ``InstanceView`` is built (snapshots, previews and the dashboard's gauges call it).
+
+    With an operation's ``rows`` (by instance pk) and its batches' indexes (by batch pk), a
+    view carries the instance's progress; without them, none (pending, in no batch). With a
+    model rollout's ``model_version``, its image version names the instance's model too.
+    """
+    rows = rows or {}
+    batch_index = batch_index or {}
+    observed = provider.observe(list(provider.instances), now)
+    views = []
+    for key, instance in provider.instances.items():
+        row = rows.get(instance.pk)
+        seen = observed[key]
+        if model_version is not None:
+            seen = replace(
+                seen, image_version=with_model(seen.image_version, instance.model_version)
+            )
+        views.append(
+            InstanceView(
+                instance_id=key,
+                zone=instance.zone or None,
+                update_domain=instance.update_domain,
+                fault_domain=instance.fault_domain,
+                observed=seen,
+                progress=progress_of(row, batch_index) if row is not None else InstanceProgress(),
+            )
+        )
+    return tuple(views)
 
 
 def maintenance_window_of(operation: UpgradeOperation, now: datetime) -> MaintenanceWindow | None:

@@ -24,6 +24,7 @@ from rollout.models.resources import ResourceGroup, Subscription
 from rollout.models.scale_sets import Extension, ScaleSet, provisioning_order
 from rollout.models.upgrades import (
     ACTIVE_STATUSES,
+    UPGRADE_KIND_CHOICES,
     Event,
     EventKind,
     FaultKind,
@@ -40,6 +41,7 @@ from rollout.models.upgrades import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "UPGRADE_KIND_CHOICES",
     "DataDisk",
     "DiskState",
     "Event",

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
+
 from django.db import models
+
+
+def choices_of(
+    enum: type[StrEnum], labels: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """A field's choices from one of the engine's enums: its values, in its order, labelled
+    as ``TextChoices`` would label them (the member's name in title case) unless ``labels``
+    says otherwise.
+
+    >>> from orchestrator.model import RunningStatus
+    >>> choices_of(RunningStatus)[0]
+    ('RollingForward', 'Rolling Forward')
+    """
+    labels = labels or {}
+    return [
+        (member.value, labels.get(member, member.name.replace("_", " ").title())) for member in enum
+    ]
 
 
 class OsType(models.TextChoices):

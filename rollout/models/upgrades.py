@@ -5,13 +5,31 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+# Re-exported (``as``): rollout.models' own names for the engine's enums.
+from orchestrator.model import InstanceUpgradeState as InstanceUpgradeState
+from orchestrator.model import RunningStatus as RunningStatus
+from orchestrator.policy import UpgradeKind as UpgradeKind
+from rollout.models.choices import choices_of
 from rollout.models.instances import Instance, OsDisk
 from rollout.models.scale_sets import ScaleSet
 
-
-class UpgradeKind(models.TextChoices):
-    AUTOMATIC = "automatic", "Automatic OS upgrade"
-    MANUAL = "manual", "Manual OS upgrade (M1)"
+# The engine's enums are the models' own (one source, SPEC's states); the labels are the
+# admin's and the forms' words, as migrated.
+UPGRADE_KIND_CHOICES = choices_of(
+    UpgradeKind,
+    {UpgradeKind.AUTOMATIC: "Automatic OS upgrade", UpgradeKind.MANUAL: "Manual OS upgrade (M1)"},
+)
+RUNNING_STATUS_CHOICES = choices_of(RunningStatus)  # Azure's RollingUpgradeStatusCode
+INSTANCE_UPGRADE_STATE_CHOICES = choices_of(
+    InstanceUpgradeState,
+    {
+        InstanceUpgradeState.WAITING_FOR_HEALTH: "waiting for health",
+        InstanceUpgradeState.ROLLING_BACK: "rolling back",
+        InstanceUpgradeState.ROLLED_BACK: "rolled back",
+        InstanceUpgradeState.ROLLBACK_FAILED: "rollback failed",
+    },
+)
+ACTIVE_STATUSES = tuple(status for status in RunningStatus if not status.is_final)
 
 
 class StartedBy(models.TextChoices):
@@ -20,41 +38,16 @@ class StartedBy(models.TextChoices):
     UNKNOWN = "Unknown"
 
 
-class RunningStatus(models.TextChoices):
-    """Azure's RollingUpgradeStatusCode."""
-
-    ROLLING_FORWARD = "RollingForward"
-    ROLLING_BACK = "RollingBack"
-    CANCELLED = "Cancelled"
-    COMPLETED = "Completed"
-    FAULTED = "Faulted"
-
-
-ACTIVE_STATUSES = (RunningStatus.ROLLING_FORWARD, RunningStatus.ROLLING_BACK)
-
-
 class LastAction(models.TextChoices):
     START = "Start"
     CANCEL = "Cancel"
-
-
-class InstanceUpgradeState(models.TextChoices):
-    PENDING = "pending"
-    REIMAGING = "reimaging"
-    WAITING_FOR_HEALTH = "waiting_for_health", "waiting for health"
-    ROLLING_BACK = "rolling_back", "rolling back"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    ROLLED_BACK = "rolled_back", "rolled back"
-    ROLLBACK_FAILED = "rollback_failed", "rollback failed"
-    SKIPPED = "skipped"
 
 
 class UpgradeOperation(models.Model):
     """One OS upgrade of one scale set; the database allows one active per scale set."""
 
     scale_set = models.ForeignKey(ScaleSet, on_delete=models.CASCADE, related_name="upgrades")
-    kind = models.CharField(max_length=10, choices=UpgradeKind.choices)
+    kind = models.CharField(max_length=10, choices=UPGRADE_KIND_CHOICES)
     started_by = models.CharField(max_length=10, choices=StartedBy.choices)
     started_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -70,7 +63,7 @@ class UpgradeOperation(models.Model):
     )
     location = models.CharField(max_length=50)
     status = models.CharField(
-        max_length=20, choices=RunningStatus.choices, default=RunningStatus.ROLLING_FORWARD
+        max_length=20, choices=RUNNING_STATUS_CHOICES, default=RunningStatus.ROLLING_FORWARD
     )
     last_action = models.CharField(
         max_length=10, choices=LastAction.choices, default=LastAction.START
@@ -162,7 +155,7 @@ class InstanceUpgrade(models.Model):
     )
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="upgrades")
     state = models.CharField(
-        max_length=20, choices=InstanceUpgradeState.choices, default=InstanceUpgradeState.PENDING
+        max_length=20, choices=INSTANCE_UPGRADE_STATE_CHOICES, default=InstanceUpgradeState.PENDING
     )
     old_os_disk = models.ForeignKey(
         OsDisk, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -75,7 +75,7 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
     page.fill("#action-reason", "November patch window")
     switch.click()
     page.wait_for_selector('.controls .switch[aria-checked="true"]')
-    page.wait_for_selector("#log >> text=Auto-upgrade turned on")
+    page.wait_for_selector("#log >> text=Auto-upgrade enabled")  # EventKind's label
     assert "November patch window" in page.inner_text("#log")
     fleet_page.wait_for_selector(f'tr[data-scale-set="{web10.pk}"] .switch[aria-checked="true"]')
 
@@ -91,6 +91,7 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
 
     # The grid follows the worker's commits, batch by batch.
     page.wait_for_selector("#grid [data-batch]")
+    page.wait_for_selector("#status-facts >> text=Upgrade ends")  # B8: the server's estimate
     page.wait_for_selector('#grid [data-instance-id][data-state="succeeded"]')
     page.wait_for_selector('#grid [data-batch-state="done"]')
     assert cell(page, 8).get_attribute("data-state") in ("pending", "reimaging")
@@ -112,6 +113,10 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
     log = page.inner_text("#log")
     assert "rehearse U4" in log and "U4" in log
     assert "not healthy within 5 minutes" in page.inner_text("#reasons") or "U4" in log
+    # U5 and U7's gauges, drawn from the engine's figures (numbers, not the reasons' words).
+    assert page.inner_text('.gauge[data-rule="U5"] .gauge-figures strong') == "10%"
+    assert "1 of 10" in page.inner_text('.gauge[data-rule="U5"] .gauge-figures')
+    assert "As the engine measured it (U7)" in page.inner_text('.gauge[data-rule="U7"]')
 
     # The fleet page followed over its own socket.
     row.locator(".status-badge.status-completed").wait_for()

@@ -187,6 +187,30 @@ def operation(
     return replace(view, **changes)
 
 
+# web10's plan as the planner makes it (zones one after another, at most 2 per batch).
+WEB10_BATCHES = (("0", "3"), ("6", "9"), ("1", "4"), ("7",), ("2", "5"), ("8",))
+
+
+def planned(instances: list[InstanceView], done: int = 0) -> list[InstanceView]:
+    """web10's VMs with their batch index; batches before `done` succeeded on NEW."""
+    result: list[InstanceView] = []
+    for view in instances:
+        index = next(i for i, ids in enumerate(WEB10_BATCHES) if view.instance_id in ids)
+        changes: dict[str, object] = {"batch": index}
+        if index < done:
+            changes.update(state=State.SUCCEEDED, image=NEW)
+        result = with_vm([*result, view], view.instance_id, **changes)
+    return result
+
+
+def web10_op(done: int = 0, open_batch: int | None = None, **changes: Any) -> OperationView:
+    op = operation(*WEB10_BATCHES, completed=done, open_batch=open_batch, **changes)
+    zoned = [
+        replace(batch, zones=(str(int(batch.instance_ids[0]) % 3 + 1),)) for batch in op.batches
+    ]
+    return replace(op, batches=tuple(zoned))
+
+
 def snapshot(
     instances: Iterable[InstanceView],
     op: OperationView | None = None,

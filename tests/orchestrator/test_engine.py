@@ -1,29 +1,52 @@
-"""Rule tests of `engine.step` on hand-built snapshots: starting an upgrade, between batches,
-stopping, cancelling and pausing (inside a batch: test_engine_batch.py; whole rollouts:
-test_simulation.py)."""
+"""Rule tests of `engine.step` on hand-built snapshots: the start and the open batch (between
+batches: test_engine_between_batches.py; whole rollouts: test_simulation.py)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
-from builders import MINUTE, NEW, OLD, T0, State, operation, policy, snapshot, web10, with_vm
-from rollout_states import WEB10_BATCHES, planned, waiting, web10_op
+from builders import (
+    MINUTE,
+    NEW,
+    OLD,
+    SECOND,
+    T0,
+    WEB10_BATCHES,
+    State,
+    operation,
+    planned,
+    policy,
+    snapshot,
+    tiny3,
+    vm,
+    web10,
+    web10_op,
+    with_vm,
+)
 
 from orchestrator.actions import (
     CompleteBatch,
     Finish,
+    MarkFailed,
+    MarkRollbackFailed,
+    MarkRolledBack,
     MarkSucceeded,
+    MarkWaitingForHealth,
     PlanBatches,
     Reimage,
     RestoreOsDisk,
-    SetPaused,
-    SetRunningStatus,
     StartBatch,
     StartOperation,
 )
 from orchestrator.engine import step
-from orchestrator.model import Batch, ErrorCode, RunningStatus
+from orchestrator.model import (
+    Batch,
+    ErrorCode,
+    HealthSource,
+    InstanceView,
+    RunningStatus,
+)
+from orchestrator.policy import UpgradeKind
 
 
 def test_u1_does_not_start_when_more_than_20_percent_unhealthy() -> None:
@@ -81,39 +104,170 @@ def test_u3_first_batch_reimages_every_instance_of_the_batch() -> None:
     assert decision.reasons[1].startswith("U3: new OS disks from 2026.01.01 for 0, 3")
 
 
-def test_u6_batch_completes_when_every_instance_is_terminal() -> None:
-    instances = planned(web10(), done=1)
-    op = web10_op(done=0, open_batch=0)
-    decision = step(snapshot(instances, op), T0 + 2 * MINUTE)
-    assert decision.actions == (CompleteBatch(0, T0 + 2 * MINUTE),)
-    assert decision.reasons == ("U6: batch 1 of 6 done: 2 succeeded, 0 failed",)
-    assert decision.recheck_at == T0 + 2 * MINUTE
+def reimaging(done_at: object = None, **changes: object) -> list[InstanceView]:
+    instances = planned(web10())
+    for instance_id in ("0", "3"):
+        instances = with_vm(
+            instances,
+            instance_id,
+            state=State.REIMAGING,
+            reimage_started_at=T0,
+            provisioning="Updating",
+            power="starting",
+            probe=None,
+            next_change_at=T0 + MINUTE,
+            **changes,
+        )
+    return instances
 
 
-def test_u7_next_batch_starts_after_checking_the_whole_scale_set() -> None:
-    decision = step(snapshot(planned(web10(), done=1), web10_op(done=1)), T0 + MINUTE)
+def test_crash_safety_replaying_a_snapshot_never_reimages_twice() -> None:
+    again = snapshot(reimaging(), web10_op(open_batch=0))
+    first, second = step(again, T0 + SECOND), step(again, T0 + SECOND)
+    assert first == second
+    assert not any(isinstance(action, (Reimage, StartBatch)) for action in first.actions)
+    assert first.recheck_at == T0 + MINUTE
+
+
+def test_crash_safety_a_lost_reimage_is_reissued_only_for_pending_instances() -> None:
+    instances = with_vm(reimaging(), "3", state=State.PENDING, provisioning="Succeeded", probe=True)
+    decision = step(snapshot(instances, web10_op(open_batch=0)), T0)
+    assert decision.actions == (Reimage("3", NEW, T0),)
+
+
+def test_u4_waits_up_to_5_minutes_after_the_reimage_completes() -> None:
+    instances = with_vm(
+        reimaging(),
+        "0",
+        provisioning="Succeeded",
+        power="running",
+        image=NEW,
+        reimage_completed_at=T0 + MINUTE,
+    )
+    decision = step(snapshot(instances, web10_op(open_batch=0)), T0 + MINUTE + SECOND)
+    assert decision.actions == (MarkWaitingForHealth("0", T0 + 6 * MINUTE),)
+
+
+def test_u4_time_scale_shortens_deadlines_but_not_the_wording() -> None:
+    done = T0 + 10 * SECOND
+    instances = with_vm(
+        reimaging(),
+        "0",
+        provisioning="Succeeded",
+        power="running",
+        image=NEW,
+        reimage_completed_at=done,
+        next_change_at=None,
+    )
+    fast = policy(time_scale=60)
+    decision = step(snapshot(instances, web10_op(open_batch=0), effective=fast), done)
+    assert decision.actions == (MarkWaitingForHealth("0", done + 5 * SECOND),)
+    waiting = with_vm(
+        instances, "0", state=State.WAITING_FOR_HEALTH, deadline=done + 5 * SECOND, probe=False
+    )
+    late = step(snapshot(waiting, web10_op(open_batch=0), effective=fast), done + 5 * SECOND)
+    assert "not healthy within 5 minutes" in late.reasons[0]
+
+
+def waiting(probe: bool | None, **changes: object) -> list[InstanceView]:
+    instances = planned(web10())
+    for instance_id in ("0", "3"):
+        instances = with_vm(
+            instances,
+            instance_id,
+            state=State.WAITING_FOR_HEALTH,
+            reimage_started_at=T0,
+            deadline=T0 + 6 * MINUTE,
+            image=NEW,
+            probe=True,
+        )
+    return with_vm(instances, "0", probe=probe, **changes)
+
+
+def test_u4_healthy_instance_succeeds() -> None:
+    decision = step(snapshot(waiting(True), web10_op(open_batch=0)), T0 + 2 * MINUTE)
+    assert decision.actions == (MarkSucceeded("0"), MarkSucceeded("3"))
+
+
+def test_u4_unhealthy_instance_rolls_back_after_5_minutes() -> None:
+    instances = waiting(False, next_change_at=None)
+    before = step(snapshot(instances, web10_op(open_batch=0)), T0 + 6 * MINUTE - SECOND)
+    assert before.actions == (MarkSucceeded("3"),)
+    instances = with_vm(instances, "3", state=State.SUCCEEDED)
+    quiet = step(snapshot(instances, web10_op(open_batch=0)), T0 + 6 * MINUTE - SECOND)
+    assert quiet.actions == ()
+    assert quiet.recheck_at == T0 + 6 * MINUTE
+    after = step(snapshot(instances, web10_op(open_batch=0)), T0 + 6 * MINUTE)
+    assert after.actions == (
+        RestoreOsDisk("0", T0 + 6 * MINUTE, "U4: not healthy within 5 minutes (probe unhealthy)"),
+    )
+    assert after.reasons == (
+        "U4: instance 0 not healthy within 5 minutes (probe unhealthy): "
+        "restoring its previous OS disk (automatic rollback)",
+    )
+
+
+def test_u4_restore_outcome_is_read_from_the_provider() -> None:
+    restoring = with_vm(
+        waiting(False),
+        "0",
+        state=State.ROLLING_BACK,
+        provisioning="Updating",
+        rollback_started_at=T0,
+        next_change_at=T0 + 7 * MINUTE,
+    )
+    op = web10_op(open_batch=0)
+    assert step(snapshot(restoring, op), T0 + 6 * MINUTE).recheck_at == T0 + 6 * MINUTE
+    restored = with_vm(restoring, "0", provisioning="Succeeded", image=OLD)
+    assert step(snapshot(restored, op), T0 + 7 * MINUTE).actions[0] == MarkRolledBack("0")
+    broken = with_vm(restoring, "0", provisioning="Failed", power="stopped")
+    assert step(snapshot(broken, op), T0 + 7 * MINUTE).actions[0] == MarkRollbackFailed(
+        "0", "U4: restoring the previous OS disk failed (provisioning Failed)"
+    )
+
+
+def test_m1_manual_upgrade_never_rolls_back() -> None:
+    op = web10_op(open_batch=0, kind=UpgradeKind.MANUAL)
+    decision = step(snapshot(waiting(False), op), T0 + 6 * MINUTE)
     assert decision.actions == (
-        StartBatch(1, T0 + MINUTE),
-        Reimage("6", NEW, T0 + MINUTE),
-        Reimage("9", NEW, T0 + MINUTE),
+        MarkFailed("0", "U4: not healthy within 5 minutes (probe unhealthy)"),
+        MarkSucceeded("3"),
     )
+    assert decision.reasons[0] == (
+        "M1: instance 0 not healthy within 5 minutes (probe unhealthy): a manual upgrade has no "
+        "automatic rollback; it keeps the new OS disk"
+    )
+
+
+def test_u4_disable_automatic_rollback_keeps_the_new_disk() -> None:
+    kept = policy(disable_automatic_rollback=True)
+    decision = step(
+        snapshot(waiting(False), web10_op(open_batch=0), effective=kept), T0 + 6 * MINUTE
+    )
+    assert isinstance(decision.actions[0], MarkFailed)
+    assert "disableAutomaticRollback is set; it keeps the new OS disk" in decision.reasons[0]
+
+
+def test_u3_failed_reimage_rolls_back_at_once() -> None:
+    instances = with_vm(
+        reimaging(), "0", provisioning="Failed", extensions=(("CustomScript", "Failed"),)
+    )
+    decision = step(snapshot(instances, web10_op(open_batch=0)), T0 + MINUTE)
+    assert decision.actions == (
+        RestoreOsDisk("0", T0 + MINUTE, "U3: reimage failed: extension CustomScript Failed"),
+    )
+
+
+def test_u11_a_stuck_reimage_times_out() -> None:
+    stuck = with_vm(reimaging(), "0", next_change_at=None)
+    op = web10_op(open_batch=0)
+    assert step(snapshot(stuck, op), T0 + 29 * MINUTE).recheck_at == T0 + 29 * MINUTE + 30 * SECOND
+    decision = step(snapshot(stuck, op), T0 + 30 * MINUTE)
+    restore = decision.actions[0]
+    assert isinstance(restore, RestoreOsDisk)
     assert (
-        decision.reasons[0]
-        == "U7: 0 of 10 instances unhealthy (0% ≤ 20% allowed): batch 2 may start"
-    )
-
-
-def test_u7_stops_before_the_next_batch_when_more_than_20_percent_unhealthy() -> None:
-    instances = planned(web10(), done=1)
-    for instance_id in ("2", "5", "8"):
-        instances = with_vm(instances, instance_id, power="stopped")
-    decision = step(snapshot(instances, web10_op(done=1)), T0 + MINUTE)
-    finish = decision.finish
-    assert finish is not None and finish.error is not None
-    assert finish.status is RunningStatus.FAULTED
-    assert finish.error.code is ErrorCode.UNHEALTHY_DURING
-    assert decision.reasons == (
-        "U7: 3 of 10 instances unhealthy (30% > 20% allowed): stopping after batch 1",
+        restore.reason
+        == "U11: reimage did not finish within 30 minutes (RollingUpgradeTimeoutError)"
     )
 
 
@@ -123,93 +277,6 @@ def test_u7_current_batch_finishes_even_when_maintenance_hits_other_instances() 
         instances = with_vm(instances, instance_id, power="stopped")
     decision = step(snapshot(instances, web10_op(open_batch=0)), T0 + 2 * MINUTE)
     assert decision.actions == (MarkSucceeded("0"), MarkSucceeded("3"))
-
-
-def test_u5_stops_when_more_than_20_percent_of_upgraded_instances_are_unhealthy() -> None:
-    instances = with_vm(
-        planned(web10(), done=1),
-        "0",
-        state=State.ROLLED_BACK,
-        image=OLD,
-        failure="U4: not healthy within 5 minutes (probe unhealthy)",
-    )
-    decision = step(snapshot(instances, web10_op(done=1)), T0 + MINUTE)
-    finish = decision.finish
-    assert finish is not None and finish.error is not None
-    assert finish.error.code is ErrorCode.UNHEALTHY_UPGRADED
-    assert finish.error.message == (
-        "1 of 2 upgraded instances unhealthy (50% > 20% allowed) "
-        "(maxUnhealthyUpgradedInstancePercent). Most common failure (1 instances): "
-        "U4: not healthy within 5 minutes (probe unhealthy)."
-    )
-    assert decision.reasons == (
-        "U5: 1 of 2 upgraded instances unhealthy (50% > 20% allowed): stopping after batch 1",
-    )
-
-
-def test_u5_failures_within_the_limit_continue_and_say_so() -> None:
-    instances = with_vm(planned(web10(), done=6), "8", state=State.ROLLED_BACK, image=OLD)
-    decision = step(snapshot(instances, web10_op(done=5, open_batch=5)), T0 + MINUTE)
-    assert isinstance(decision.actions[0], CompleteBatch)
-    status = decision.actions[1]
-    assert isinstance(status, SetRunningStatus) and status.error is not None
-    assert status.status is RunningStatus.ROLLING_FORWARD
-    assert status.error.code is ErrorCode.FAILED_UPGRADED_VMS
-    assert decision.reasons[1] == (
-        "U5: 1 of 10 upgraded instances unhealthy (10% ≤ 20% allowed): the upgrade continues "
-        "(RollingUpgradeInProgressWithFailedUpgradedVMs)"
-    )
-
-
-def test_u6_last_batch_done_completes_the_upgrade() -> None:
-    decision = step(snapshot(planned(web10(), done=6), web10_op(done=6)), T0 + MINUTE)
-    assert decision.actions == (Finish(RunningStatus.COMPLETED, None, T0 + MINUTE),)
-    assert decision.reasons == (
-        "U6: all 6 batches done: 10 upgraded, 0 failed, 0 skipped: the upgrade is complete",
-    )
-    assert decision.recheck_at is None
-
-
-def test_rollback_failed_instances_on_policy_breach_restores_kept_disks_before_finishing() -> None:
-    chosen = policy(
-        disable_automatic_rollback=True, rollback_failed_instances_on_policy_breach=True
-    )
-    instances = with_vm(
-        planned(web10(), done=1),
-        "0",
-        state=State.FAILED,
-        probe=False,
-        failure="U4: not healthy within 5 minutes (probe unhealthy)",
-    )
-    decision = step(snapshot(instances, web10_op(done=1), effective=chosen), T0 + MINUTE)
-    status, restore = decision.actions
-    assert isinstance(status, SetRunningStatus) and status.status is RunningStatus.ROLLING_BACK
-    assert status.error is not None and status.error.code is ErrorCode.UNHEALTHY_UPGRADED
-    assert restore == RestoreOsDisk(
-        "0",
-        T0 + MINUTE,
-        "U4: not healthy within 5 minutes (probe unhealthy); rolled back on policy breach (U5)",
-    )
-    assert "rollbackFailedInstancesOnPolicyBreach" in decision.reasons[0]
-    rolling_back = with_vm(
-        instances,
-        "0",
-        state=State.ROLLING_BACK,
-        provisioning="Updating",
-        next_change_at=T0 + 2 * MINUTE,
-    )
-    op = web10_op(done=1, status=RunningStatus.ROLLING_BACK, error=status.error)
-    assert step(snapshot(rolling_back, op, effective=chosen), T0 + MINUTE).actions == ()
-    rolled_back = with_vm(rolling_back, "0", state=State.ROLLED_BACK, provisioning="Succeeded")
-    final = step(snapshot(rolled_back, op, effective=chosen), T0 + 2 * MINUTE)
-    assert final.actions == (Finish(RunningStatus.FAULTED, status.error, T0 + 2 * MINUTE),)
-    assert final.reasons[0].startswith("U5: rollbackFailedInstancesOnPolicyBreach done")
-
-
-def test_u10_cancel_before_the_next_batch_finishes_cancelled() -> None:
-    decision = step(snapshot(planned(web10(), done=2), web10_op(done=2, cancel_requested=True)), T0)
-    assert decision.actions == (Finish(RunningStatus.CANCELLED, None, T0),)
-    assert decision.reasons == ("U10: cancelled after batch 2; no other batch starts",)
 
 
 def test_u10_cancel_during_a_batch_lets_it_go_on() -> None:
@@ -223,51 +290,34 @@ def test_u10_cancel_before_start_touches_nothing() -> None:
     assert decision.actions == (Finish(RunningStatus.CANCELLED, None, T0),)
 
 
-def test_b5_pause_finishes_the_batch_then_waits_without_recheck() -> None:
-    op = web10_op(done=1, pause_requested=True)
-    decision = step(snapshot(planned(web10(), done=1), op), T0)
-    assert decision.actions == (SetPaused(True),)
-    assert decision.recheck_at is None
-    assert decision.reasons == ("B5: paused after batch 1; no batch starts until resumed",)
-    still = step(
-        snapshot(planned(web10(), done=1), web10_op(done=1, pause_requested=True, is_paused=True)),
-        T0,
-    )
-    assert (still.actions, still.recheck_at) == ((), None)
-
-
-def test_b5_resume_rechecks_u7() -> None:
-    instances = planned(web10(), done=1)
-    for instance_id in ("2", "5", "8"):
-        instances = with_vm(instances, instance_id, probe=False)
-    decision = step(snapshot(instances, web10_op(done=1, is_paused=True)), T0)
-    assert decision.actions[0] == SetPaused(False)
-    finish = decision.finish
-    assert finish is not None and finish.error is not None
-    assert finish.error.code is ErrorCode.UNHEALTHY_DURING
-
-
-def test_pause_time_between_batches_delays_the_next_batch() -> None:
-    chosen = policy(pause_time_between_batches=timedelta(minutes=10), time_scale=2)
-    op = web10_op(done=1)
-    early = step(snapshot(planned(web10(), done=1), op, effective=chosen), T0 + MINUTE)
-    assert (early.actions, early.recheck_at) == ((), T0 + 5 * MINUTE)
-    on_time = step(snapshot(planned(web10(), done=1), op, effective=chosen), T0 + 5 * MINUTE)
-    assert on_time.actions[0] == StartBatch(1, T0 + 5 * MINUTE)
-
-
-def test_u9_no_batch_starts_after_the_first_one_failed_on_expired_credentials() -> None:
+def test_u9_expired_credentials_fail_the_reimaged_instances() -> None:
     problem = "extension 'CustomScript' SAS token expired 2026-01-01T00:00Z"
-    instances = planned(web10())
-    for instance_id in ("0", "3"):
-        instances = with_vm(instances, instance_id, state=State.FAILED, image=NEW)
-    decision = step(snapshot(instances, web10_op(done=1), credential_problems=[problem]), T0)
-    finish = decision.finish
-    assert finish is not None and finish.error is not None
-    assert finish.status is RunningStatus.FAULTED
-    assert finish.error.code is ErrorCode.FAILED_UPGRADED_VMS
-    assert problem in finish.error.message
-    assert finish.error.message.startswith("2 of 2 instances of batch 1 failed")
+    instances = with_vm(reimaging(), "0", provisioning="Succeeded", power="running", image=NEW)
+    decision = step(snapshot(instances, web10_op(open_batch=0), credential_problems=[problem]), T0)
+    assert decision.actions == (MarkFailed("0", f"U9: expired credentials: {problem}"),)
+
+
+def test_u8_without_a_health_source_the_default_signal_is_waited_for() -> None:
+    instances = [
+        vm(
+            "0",
+            update_domain=0,
+            probe=None,
+            batch=0,
+            state=State.WAITING_FOR_HEALTH,
+            image=NEW,
+            deadline=T0 + 5 * MINUTE,
+            extensions=(("CustomScript", "Creating"),),
+            next_change_at=T0 + MINUTE,
+        ),
+        *tiny3(batch=1)[1:2],
+        *tiny3(batch=2)[2:],
+    ]
+    op = operation(("0",), ("1",), ("2",), open_batch=0)
+    quiet = step(snapshot(instances, op, source=HealthSource.NONE), T0)
+    assert (quiet.actions, quiet.recheck_at) == ((), T0 + MINUTE)
+    timed_out = step(snapshot(instances, op, source=HealthSource.NONE), T0 + 5 * MINUTE)
+    assert "not healthy within 5 minutes (extension CustomScript Creating)" in timed_out.reasons[0]
 
 
 def test_finished_operation_decides_nothing() -> None:
@@ -285,25 +335,48 @@ def test_u11_inconsistent_snapshot_faults_with_internal_execution_error() -> Non
     assert finish.error.message == "batch 2 started before the previous batch completed"
 
 
-def test_u11_error_codes_carry_figures() -> None:
-    before = web10()
-    for instance_id in ("1", "2", "3"):
-        before = with_vm(before, instance_id, probe=False)
-    during = planned(web10(), done=1)
-    for instance_id in ("2", "5", "8"):
-        during = with_vm(during, instance_id, probe=False)
-    upgraded = with_vm(planned(web10(), done=1), "0", state=State.FAILED, probe=False)
-    cases = [
-        (snapshot(before), ErrorCode.UNHEALTHY_BEFORE, "3 of 10 instances unhealthy (30% > 20%"),
-        (snapshot(during, web10_op(done=1)), ErrorCode.UNHEALTHY_DURING, "3 of 10 instances"),
-        (
-            snapshot(upgraded, web10_op(done=1)),
-            ErrorCode.UNHEALTHY_UPGRADED,
-            "1 of 2 upgraded instances unhealthy (50% > 20% allowed)",
-        ),
-    ]
-    for case, code, figures in cases:
-        finish = step(case, T0).finish
-        assert finish is not None and finish.error is not None
-        assert finish.error.code is code
-        assert figures in finish.error.message
+def test_an_instance_deleted_during_its_batch_leaves_the_batch() -> None:
+    instances = [view for view in planned(web10(), done=1) if view.instance_id != "3"]
+    decision = step(snapshot(instances, web10_op(open_batch=0)), T0)
+    assert decision.actions == (CompleteBatch(0, T0),)
+    assert decision.reasons == ("U6: batch 1 of 6 done: 1 succeeded, 0 failed",)
+
+
+def test_u9_expired_credentials_fail_an_instance_whose_extension_failed_without_rollback() -> None:
+    problem = "extension 'CustomScript' SAS token expired 2026-01-01T00:00Z"
+    instances = with_vm(
+        reimaging(),
+        "0",
+        provisioning="Failed",
+        power="running",
+        image=NEW,
+        extensions=(("CustomScript", "Failed"),),
+    )
+    decision = step(snapshot(instances, web10_op(open_batch=0), credential_problems=[problem]), T0)
+    assert decision.actions == (MarkFailed("0", f"U9: expired credentials: {problem}"),)
+
+
+def test_recheck_is_the_earliest_hint_or_deadline_of_the_batch() -> None:
+    instances = with_vm(waiting(False, next_change_at=T0 + 3 * MINUTE), "3", probe=None)
+    instances = with_vm(instances, "3", next_change_at=T0 + 2 * MINUTE)
+    decision = step(snapshot(instances, web10_op(open_batch=0)), T0 + MINUTE)
+    assert (decision.actions, decision.recheck_at) == ((), T0 + 2 * MINUTE)
+    late_hints = with_vm(instances, "3", next_change_at=T0 + 9 * MINUTE)
+    late_hints = with_vm(late_hints, "0", next_change_at=T0 + 9 * MINUTE)
+    assert step(snapshot(late_hints, web10_op(open_batch=0)), T0 + MINUTE).recheck_at == (
+        T0 + 6 * MINUTE
+    )
+
+
+def test_routine_progress_is_marked_as_such_and_milestones_are_not() -> None:
+    healthy = step(snapshot(waiting(True), web10_op(open_batch=0)), T0 + 2 * MINUTE)
+    assert (len(healthy.reasons), healthy.routine) == (2, (0, 1))
+    batch = step(snapshot(planned(web10(), done=1), web10_op(done=1)), T0 + MINUTE)
+    assert [reason[:2] for reason in batch.reasons] == ["U7", "U2", "U3"]
+    assert batch.routine == (2,)  # the reimages; U7's check and U2's batch are milestones
+    rollback = step(
+        snapshot(waiting(False, next_change_at=None), web10_op(open_batch=0)), T0 + 6 * MINUTE
+    )
+    assert isinstance(rollback.actions[0], RestoreOsDisk)
+    assert rollback.reasons[1].startswith("U4: instance 3 is healthy")
+    assert rollback.routine == (1,)  # the rollback of instance 0 is a milestone

@@ -12,6 +12,8 @@ from builders import NEW, OLD, SECOND, T0, policy, world
 
 from orchestrator.actions import (
     Finish,
+    MarkFailed,
+    MarkRollbackFailed,
     PlanBatches,
     Reimage,
     RestoreOsDisk,
@@ -184,6 +186,48 @@ def test_u2_u5_u7_t2_t3_hold_through_whole_rollouts(seed: int) -> None:
                 assert simulated.progress[instance_id].upgrade_state.is_terminal
     if operation.status is RunningStatus.FAULTED:
         assert operation.error is not None and operation.error.message
+
+
+MEASURED = re.compile(r"^U[157]: \d+ of \d+ (upgraded )?instances unhealthy")
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_every_u1_u5_u7_reason_carries_its_figures_as_numbers(seed: int) -> None:
+    simulated, _ = random_world(seed)
+    seen: set[str] = set()
+
+    def check(snapshot: Snapshot, decision: Decision, now: datetime) -> None:
+        measured = [reason for reason in decision.reasons if MEASURED.match(reason)]
+        assert len(measured) == len(decision.figures), decision
+        for reason, share in zip(measured, decision.figures, strict=True):
+            assert reason.startswith(f"{share.rule}: {share.describe()}")
+            assert share.percent == (share.unhealthy * 100 / share.total if share.total else 0)
+            seen.add(share.rule)
+
+    simulated.run(T0, check=check)
+    assert "U1" in seen
+
+
+# What the live page used to read from the words to tell routine progress from milestones.
+WORDED_ROUTINE = re.compile(r"^U[34]: (?!.*(not healthy|rolled back|restor))")
+FAILURES = (MarkFailed, MarkRollbackFailed, RestoreOsDisk)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_routine_progress_is_marked_as_data_not_left_to_the_words(seed: int) -> None:
+    simulated, _ = random_world(seed)
+    kinds: set[bool] = set()
+
+    def check(snapshot: Snapshot, decision: Decision, now: datetime) -> None:
+        worded = {i for i, reason in enumerate(decision.reasons) if WORDED_ROUTINE.match(reason)}
+        assert set(decision.routine) <= worded, decision.reasons
+        if worded - set(decision.routine):  # failures the words passed for routine
+            assert any(isinstance(action, FAILURES) for action in decision.actions)
+        assert list(decision.routine) == sorted(set(decision.routine))
+        kinds.update(i in decision.routine for i in range(len(decision.reasons)))
+
+    simulated.run(T0, check=check)
+    assert kinds == {True, False}
 
 
 def ideal_end(simulated: SimulatedWorld) -> datetime:

@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from orchestrator.health import instance_health
-from orchestrator.model import InstanceView
 from orchestrator.planner import Plan, plan_batches
 from rollout.engine.provider import DatabaseComputeProvider
-from rollout.engine.snapshots import health_source_of
+from rollout.engine.snapshots import health_source_of, instance_views
 from rollout.models import Instance, ScaleSet, StartedBy, UpgradeKind
 from rollout.services.errors import invalid_parameter
 from rollout.services.gallery.images import latest_available_version
@@ -40,17 +39,7 @@ def preview_upgrade(
     kind = UpgradeKind.AUTOMATIC if started_by == StartedBy.PLATFORM else UpgradeKind.MANUAL
     policy = policy_for(scale_set, kind)
     provider = DatabaseComputeProvider(scale_set)
-    observed = provider.observe(list(provider.instances), now)
-    views = [
-        InstanceView(
-            instance_id=key,
-            zone=instance.zone or None,
-            update_domain=instance.update_domain,
-            fault_domain=instance.fault_domain,
-            observed=observed[key],
-        )
-        for key, instance in provider.instances.items()
-    ]
+    views = instance_views(provider, now)
     source = health_source_of(scale_set)
     unhealthy = {v.instance_id for v in views if not instance_health(v, source, now).is_healthy}
     plan = plan_batches(views, policy, resolved.version, unhealthy_ids=unhealthy)

@@ -4,7 +4,8 @@
 // batch data-batch (hooks for tests and tools); the state reads without colour through the
 // icon (CSS, per data-state), the pattern and the accessible label.
 
-import { STATES, clock, escapeHtml, mmss } from "./format.js";
+import { clock, escapeHtml, mmss } from "./format.js";
+import { stateLabel } from "./words.js";
 
 const COMPACT_ABOVE = 120;
 
@@ -141,9 +142,8 @@ function cellHtml(cell) {
 }
 
 export function labelOf(cell, model) {
-  const state = STATES[cell.state] || { label: cell.state };
   const zone = cell.zone ? `zone ${cell.zone}` : "regional";
-  let text = `Instance ${cell.id}, ${zone}, update domain ${cell.update_domain}: ${state.label}`;
+  let text = `Instance ${cell.id}, ${zone}, update domain ${cell.update_domain}: ${stateLabel(cell.state)}`;
   if (cell.state === "waiting_for_health" && cell.deadline !== null) {
     text += ` (U4: healthy by ${clock(cell.deadline - model.clockOffset)})`;
   }

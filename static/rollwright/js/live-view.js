@@ -1,10 +1,10 @@
 // The panels around the grid: status and ETA (B8), progress, legend, U5/U7 gauges, the last
 // decisions with their rule ids, fault rules (B2) and the event log / audit trail (B7).
 
+import { clock, duration, escapeHtml, percent, splitRule } from "./format.js";
 import {
-  LEGEND_ORDER, STATES, clock, describeEvent, duration, escapeHtml, isActive, isAudit,
-  percent, segmentsOf, splitRule, statusOf,
-} from "./format.js";
+  STATES, countStates, describeEvent, isActive, isAudit, segmentsOf, statusOf, upgradeKindLabel,
+} from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,7 +28,7 @@ export class LiveView {
     if (changes.layout) this.grid.layout(this.model);
     else if (changes.all) this.grid.update(this.model.order);
     else this.grid.update(changes.cells);
-    const estimate = this.model.estimate(now);
+    const estimate = this.model.estimate();
     this.grid.updateBatches(this.model, estimate.ends);
     this.grid.tick(now);
     this.renderStatus(estimate, now);
@@ -43,7 +43,7 @@ export class LiveView {
   /** Once a second: countdowns and "in 42 s". */
   tick(now) {
     this.grid.tick(now);
-    const estimate = this.model.estimate(now);
+    const estimate = this.model.estimate();
     this.grid.updateBatches(this.model, estimate.ends);
     this.renderStatus(estimate, now);
   }
@@ -53,14 +53,15 @@ export class LiveView {
     const op = model.operation;
     const line = $("status-line");
     const facts = $("status-facts");
-    const [hook, words] = statusOf(op);
     if (!op) {
       set(line, `<span class="status-badge status-none"><span class="status-icon" aria-hidden="true"></span>No upgrade yet</span><span class="status-text">No OS upgrade has run on this scale set.</span>`);
       set(facts, "");
       return;
     }
-    const kind = op.kind === "automatic" ? "Automatic OS upgrade" : "Manual OS upgrade (M1)";
-    const rollback = op.automatic_rollback ? "automatic rollback after 5 minutes (U4)" : "no automatic rollback";
+    const [hook, words] = statusOf(op);
+    const kind = upgradeKindLabel(op.kind);
+    const wait = duration(model.timing.health_wait_seconds * model.timing.time_scale); // Azure's
+    const rollback = op.automatic_rollback ? `automatic rollback after ${wait} (U4)` : "no automatic rollback";
     const by = op.started_by === "Platform" ? `by the platform${op.started_by_user ? ` (${escapeHtml(op.started_by_user)})` : ""}` : `by ${escapeHtml(op.started_by_user || "a user")}`;
     const started = Date.parse(op.started_at) - model.clockOffset;
     set(line,
@@ -72,7 +73,7 @@ export class LiveView {
       const batchCount = model.batches.length;
       if (op.current_batch !== null && op.current_batch !== undefined) {
         const end = estimate.ends.get(op.current_batch);
-        parts.push(fact("Current batch", `${op.current_batch + 1} of ${batchCount}`, end ? `ends ~${clock(end - model.clockOffset)} (in ${duration((end - now) / 1000)})` : ""));
+        parts.push(fact("Current batch", `${op.current_batch + 1} of ${batchCount}`, end ? `ends ~${clock(end - model.clockOffset)} (${countdown(end, now)})` : ""));
       } else if (batchCount) {
         const done = model.batches.filter((b) => b.completed_at !== null).length;
         parts.push(fact("Batches", `${done} of ${batchCount} done`, op.is_paused ? "paused between batches" : "between batches"));
@@ -80,8 +81,8 @@ export class LiveView {
         parts.push(fact("Plan", "planning…", ""));
       }
       if (estimate.overall) {
-        const source = estimate.estimate.observed ? `from ${estimate.estimate.observed} finished batch${estimate.estimate.observed === 1 ? "" : "es"}` : "from the plan";
-        parts.push(fact("Upgrade ends", `~${clock(estimate.overall - model.clockOffset)}`, `in ${duration((estimate.overall - now) / 1000)}, ${source}`));
+        const source = estimate.observed ? `from ${estimate.observed} finished batch${estimate.observed === 1 ? "" : "es"}` : "from the plan";
+        parts.push(fact("Upgrade ends", `~${clock(estimate.overall - model.clockOffset)}`, `${countdown(estimate.overall, now)}, ${source}`));
       } else if (op.is_paused || op.pause_requested) {
         parts.push(fact("Upgrade ends", "—", "no estimate while paused (B5)"));
       }
@@ -90,7 +91,7 @@ export class LiveView {
       parts.push(fact("Ended", clock(Date.parse(op.ended_at) - model.clockOffset), `took ${duration(took)}`));
       parts.push(fact("Batches", `${model.batches.length}`, ""));
     }
-    if (model.timing.time_scale !== 1) parts.push(fact("Time", `×${model.timing.time_scale}`, "5 minutes of Azure time pass in " + duration(300 / model.timing.time_scale)));
+    if (model.timing.time_scale !== 1) parts.push(fact("Time", `×${model.timing.time_scale}`, `${wait} of Azure time pass in ${duration(model.timing.health_wait_seconds)}`));
     set(facts, parts.join(""));
     const box = $("error-box");
     if (op.error_code) {
@@ -101,8 +102,10 @@ export class LiveView {
   }
 
   renderProgress() {
-    const counts = this.model.counts();
-    const { total, done, segments } = segmentsOf(counts);
+    const cells = [...this.model.cells.values()];
+    const counts = countStates(cells);
+    const done = counts.successful + counts.failed;
+    const { total, segments } = segmentsOf(cells);
     const bar = $("progress");
     bar.hidden = !this.model.operation;
     $("progress-legend").hidden = !this.model.operation;
@@ -113,18 +116,18 @@ export class LiveView {
     set($("progress-legend"), `<li class="done"><strong>${done}</strong> of ${total} done</li>` + legend.join(""));
     const byState = {};
     for (const cell of this.model.cells.values()) byState[cell.state] = (byState[cell.state] || 0) + 1;
-    set($("legend"), LEGEND_ORDER.filter((s) => byState[s]).map((s) => (
-      `<li data-state="${s}"><span class="legend-icon" aria-hidden="true"></span>${STATES[s].label} <span class="n">${byState[s]}</span></li>`
+    set($("legend"), Object.keys(STATES).filter((s) => byState[s]).map((s) => (
+      `<li data-state="${s}" title="${escapeHtml(STATES[s].description)}"><span class="legend-icon" aria-hidden="true"></span>${escapeHtml(STATES[s].label)} <span class="n">${byState[s]}</span></li>`
     )).join(""));
   }
 
   renderGauges() {
-    const u5 = this.model.liveU5();
-    const u7 = this.model.shares.U7;
+    const upgraded = this.model.liveU5();
+    const scaleSet = this.model.shares.scale_set;
     set($("gauges"), [
-      gauge(u5, "U5", "Upgraded instances unhealthy", "Above the limit the upgrade stops (checked after each batch)."),
-      gauge(u7, "U7", "Scale set unhealthy", u7 && u7.at
-        ? `As the engine measured it before the last batch, ${clock(u7.at - this.model.clockOffset)}; above the limit the upgrade stops.`
+      gauge(upgraded, "U5", "Upgraded instances unhealthy", "Above the limit the upgrade stops (checked after each batch)."),
+      gauge(scaleSet, "U7", "Scale set unhealthy", scaleSet && scaleSet.at
+        ? `As the engine measured it (${scaleSet.rule}), ${clock(scaleSet.at - this.model.clockOffset)}; above the limit the upgrade stops.`
         : "Now. The engine checks it before each batch; above the limit the upgrade stops."),
     ].join(""));
   }
@@ -135,19 +138,20 @@ export class LiveView {
     const groups = [];
     const byShape = new Map();
     for (const decision of [...this.model.decisions].reverse()) {
-      for (const reason of decision.reasons) {
+      decision.reasons.forEach((reason, index) => {
         const shape = reason.replace(/\d+/g, "#");
         const group = byShape.get(shape);
         if (group) group.more += 1;
         else {
-          const entry = { reason, more: 0 };
+          const entry = { reason, routine: decision.routine.has(index), more: 0 };
           byShape.set(shape, entry);
           groups.push(entry);
         }
-      }
+      });
     }
-    // The rules that decide (U1, U2, U5, U7, B5...) before the per-instance routine (U3, U4).
-    groups.sort((a, b) => Number(isRoutine(a.reason)) - Number(isRoutine(b.reason)));
+    // Milestones (plans, batches, U1 U5 U7, stops, failures) before routine progress (the
+    // engine marks which reasons are routine: an instance reimaged, waiting, healthy).
+    groups.sort((a, b) => Number(a.routine) - Number(b.routine));
     const items = groups.slice(0, 6).map(({ reason, more }) => {
       const [rule, text] = splitRule(reason);
       return `<li>${rule ? `<span class="rule" data-rule="${rule}">${rule}</span>` : ""}<span class="reason-text">${escapeHtml(text)}${more ? `<span class="reason-more">+${more} like it</span>` : ""}</span></li>`;
@@ -206,36 +210,42 @@ function set(el, html) {
   if (el && el.innerHTML !== html) el.innerHTML = html;
 }
 
+/** "in 42 s" to an expected end; "any moment now" once it has passed (the estimate is the
+ * server's: a batch that overruns is re-estimated when it ends). */
+function countdown(end, now) {
+  return end > now ? `in ${duration((end - now) / 1000)}` : "any moment now";
+}
+
 function fact(label, value, note) {
   return `<div class="fact"><span class="fact-label">${label}</span><span class="fact-value">${value}</span>${note ? `<span class="fact-note">${note}</span>` : ""}</div>`;
 }
 
+/** One gauge from a figure ({rule, unhealthy, total, percent, allowed_percent, exceeds}). */
 function gauge(share, rule, title, note) {
   if (!share) return "";
-  const value = share.total ? (100 * share.unhealthy) / share.total : 0;
+  const value = share.percent;
   const limit = share.allowed_percent;
   const scaleMax = Math.min(100, Math.max(limit * 2.5, value * 1.15, 10));
-  const over = share.unhealthy * 100 > limit * share.total;
+  const over = share.exceeds;
   const near = !over && value >= limit * 0.75 && share.unhealthy > 0;
   const level = over ? "over" : near ? "near" : "ok";
   const words = over ? "over the limit" : near ? "close to the limit" : "within the limit";
   return (
     `<div class="gauge" data-rule="${rule}" data-level="${level}">` +
     `<div class="gauge-head"><span class="rule" data-rule="${rule}">${rule}</span><span class="gauge-title">${title}</span></div>` +
-    `<div class="gauge-figures"><strong>${percent(share.unhealthy, share.total)}</strong> <span>${share.unhealthy} of ${share.total}</span> <span class="gauge-words">${words} (${limit}%)</span></div>` +
-    `<div class="gauge-track" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${value.toFixed(1)}" aria-label="${rule}: ${percent(share.unhealthy, share.total)} unhealthy, limit ${limit}%">` +
+    `<div class="gauge-figures"><strong>${percent(value)}</strong> <span>${share.unhealthy} of ${share.total}</span> <span class="gauge-words">${words} (${limit}%)</span></div>` +
+    `<div class="gauge-track" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${value.toFixed(1)}" aria-label="${rule}: ${percent(value)} unhealthy, limit ${limit}%">` +
     `<span class="gauge-fill" style="width:${Math.min(100, (100 * value) / scaleMax).toFixed(2)}%"></span>` +
     `<span class="gauge-limit" style="left:${((100 * limit) / scaleMax).toFixed(2)}%"><span>${limit}%</span></span></div>` +
     `<p class="gauge-note">${note}</p></div>`
   );
 }
 
-// Milestones: what an operator scans the log for; routine per-instance reasons (U3, U4
-// "healthy", "reimaged") stay in the grid and under "All events".
-const ROUTINE_RULES = new Set(["U3", "U4"]);
-
-function isRoutine(reason) {
-  return ROUTINE_RULES.has(splitRule(reason)[0]) && !/not healthy|rolled back|restor/.test(reason);
+// Milestones: what an operator scans the log for. The reasons the engine marks as routine
+// progress (data.routine: their indexes) stay in the grid and under "All events".
+function milestones(event) {
+  const routine = new Set(event.data.routine || []);
+  return (event.data.reasons || []).filter((reason, index) => !routine.has(index));
 }
 
 function keep(event, filter) {
@@ -243,7 +253,7 @@ function keep(event, filter) {
   if (filter === "key") {
     if (event.kind !== "decision") return true;
     if (event.data.plan) return true;
-    return (event.data.reasons || []).some((r) => !isRoutine(r));
+    return milestones(event).length > 0;
   }
   if (filter === "audit") return isAudit(event);
   if (filter === "decision") return event.kind === "decision" || event.kind === "upgrade_finished";
@@ -256,7 +266,7 @@ function logItem(event, model, filter) {
   const at = Date.parse(event.created_at) - model.clockOffset;
   let body = escapeHtml(describeEvent(event));
   if (event.kind === "decision" && event.data.reasons) {
-    const reasons = filter === "key" ? event.data.reasons.filter((r) => !isRoutine(r)) : event.data.reasons;
+    const reasons = filter === "key" ? milestones(event) : event.data.reasons;
     body = reasons.map((r) => {
       const [rule, text] = splitRule(r);
       return `<span class="log-reason">${rule ? `<span class="rule" data-rule="${rule}">${rule}</span>` : ""}${escapeHtml(text)}</span>`;

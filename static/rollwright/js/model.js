@@ -7,8 +7,7 @@
 // - the scale set's other events (auto-upgrade, fault rules) are plain assignments;
 // - the log keeps a set of the ids it has shown.
 
-import { FAILURES, countStates, shareIn } from "./format.js";
-import { batchEstimate, expectedEnds } from "./eta.js";
+import { countStates, isActive, isLogged } from "./words.js";
 
 const LOG_LIMIT = 400;
 
@@ -26,12 +25,14 @@ export class LiveModel {
     this.log = [];
     this.seen = new Set();
     this.decisions = [];
-    this.shares = { U5: null, U7: null };
+    // The gauges: U5 (the upgraded instances) and the scale set's share (U1, U7), as figures.
+    this.shares = { upgraded: null, scale_set: null };
     this.u5Anchor = null;
     this.lastEventId = 0;
     this.opCursor = 0;
     this.clockOffset = 0;
-    this.timing = { time_scale: 1, health_wait_seconds: 300, batch_seconds: 80, pause_seconds: 0 };
+    this.timing = { time_scale: 1, health_wait_seconds: 300 };
+    this.eta = null; // B8, as the server last estimated it
   }
 
   /** Replace everything with a snapshot (rollout/dashboard/live.py). */
@@ -39,6 +40,7 @@ export class LiveModel {
     this.scaleSet = snapshot.scale_set;
     this.operation = snapshot.operation ? { ...snapshot.operation } : null;
     this.timing = { ...snapshot.timing };
+    this.setEstimate(snapshot.estimate);
     this.clockOffset = Date.parse(snapshot.server_time) - receivedAt;
     this.cells = new Map();
     this.order = [];
@@ -51,22 +53,22 @@ export class LiveModel {
     this.log = [];
     this.seen = new Set();
     this.decisions = [];
-    for (const event of snapshot.events) this.remember(event);
-    if (this.operation && this.operation.reasons.length) {
-      this.decisions = [{ at: ms(this.operation.ended_at) || null, reasons: this.operation.reasons }];
-    }
-    this.shares = { U5: null, U7: null };
-    for (const share of snapshot.shares) this.shares[share.rule] = { ...share };
-    // U7 as the engine last measured it (before a batch), rather than "now" with the
-    // running batch's instances down: the gauge shows what the stop rule saw.
     for (const event of snapshot.events) {
-      if (event.kind !== "decision" || !this.operation || event.operation !== this.operation.id) continue;
-      for (const reason of event.data.reasons || []) {
-        const share = shareIn(reason);
-        if (share && share.rule === "U7") this.shares.U7 = { ...share, at: ms(event.created_at) };
+      this.remember(event);
+      const data = event.data || {};
+      if (event.kind === "decision" && data.reasons && this.operation && event.operation === this.operation.id) {
+        this.remind(data.reasons, data.routine, ms(event.created_at));
       }
     }
-    this.u5Anchor = this.shares.U5 ? { unhealthy: this.shares.U5.unhealthy, pending: true } : null;
+    if (!this.decisions.length && this.operation && this.operation.reasons.length) {
+      this.remind(this.operation.reasons, [], ms(this.operation.ended_at) || null);
+    }
+    // The scale set's share as the engine last measured it (U1, U7: before a batch) rather
+    // than "now" with the running batch's instances down: the gauge shows what the rule saw.
+    this.shares = { upgraded: null, scale_set: null };
+    for (const share of snapshot.shares) this.shares[share.scope] = { ...share, at: ms(share.measured_at) };
+    const upgraded = this.shares.upgraded;
+    this.u5Anchor = upgraded ? { unhealthy: upgraded.unhealthy, pending: true } : null;
     this.lastEventId = Math.max(this.lastEventId, snapshot.last_event_id);
     this.opCursor = snapshot.operation_cursor || 0;
     this.settleAnchor();
@@ -113,10 +115,11 @@ export class LiveModel {
     if (!op || event.operation !== op.id) return; // another (older) upgrade's news
     if (event.id <= this.opCursor) return; // already in the state
     this.opCursor = event.id;
+    if (data.estimate) this.setEstimate(data.estimate);
     switch (event.kind) {
       case "decision":
         if (data.plan) this.plan(data, changes);
-        if (data.reasons) this.decide(data.reasons, at);
+        if (data.reasons) this.decide(data, at);
         break;
       case "batch_started": {
         const batch = this.batches[data.batch];
@@ -174,8 +177,10 @@ export class LiveModel {
     };
     this.batches = [];
     this.decisions = [];
+    this.eta = null;
     for (const cell of this.cells.values()) Object.assign(cell, { state: "idle", batch: null, deadline: null, reason: "" });
-    this.shares.U5 = this.shares.U5 ? { ...this.shares.U5, unhealthy: 0, total: 0 } : null;
+    const upgraded = this.shares.upgraded;
+    this.shares.upgraded = upgraded ? { ...upgraded, unhealthy: 0, total: 0, percent: 0, exceeds: false, at: null } : null;
     this.u5Anchor = { unhealthy: 0, pending: true };
     void at;
   }
@@ -196,16 +201,20 @@ export class LiveModel {
     changes.layout = true;
   }
 
-  decide(reasons, at) {
+  /** A decision: its reasons (words, shown as they are), which of them are routine progress
+   * (their indexes) and its figures (numbers: U1 U5 U7). */
+  decide({ reasons, routine, figures }, at) {
     this.operation.reasons = reasons;
-    this.decisions.push({ at, reasons });
-    if (this.decisions.length > 30) this.decisions.splice(0, this.decisions.length - 30);
-    for (const reason of reasons) {
-      const share = shareIn(reason);
-      if (!share) continue;
-      this.shares[share.rule] = { rule: share.rule, unhealthy: share.unhealthy, total: share.total, allowed_percent: share.allowed_percent, at };
-      if (share.rule === "U5") this.u5Anchor = { unhealthy: share.unhealthy, pending: true };
+    this.remind(reasons, routine, at);
+    for (const figure of Object.values(figures || {})) {
+      this.shares[figure.scope] = { ...figure, at };
+      if (figure.scope === "upgraded") this.u5Anchor = { unhealthy: figure.unhealthy, pending: true };
     }
+  }
+
+  remind(reasons, routine, at) {
+    this.decisions.push({ at, reasons, routine: new Set(routine || []) });
+    if (this.decisions.length > 30) this.decisions.splice(0, this.decisions.length - 30);
   }
 
   /** U5 between the engine's checks: failures as they happen, plus the unhealthy successes it saw. */
@@ -216,12 +225,15 @@ export class LiveModel {
   }
 
   liveU5() {
-    const base = this.shares.U5;
+    const base = this.shares.upgraded;
     if (!base) return null;
     const counts = this.counts();
-    const upgraded = counts.successful + counts.failed;
+    const total = counts.successful + counts.failed;
     const extra = this.u5Anchor && !this.u5Anchor.pending ? Math.min(this.u5Anchor.extra, counts.successful) : 0;
-    return { ...base, unhealthy: counts.failed + extra, total: upgraded };
+    const unhealthy = counts.failed + extra;
+    const percent = total ? (100 * unhealthy) / total : 0;
+    // Provisional, until the engine measures U5 after the batch: its own figure then wins.
+    return { ...base, unhealthy, total, percent, exceeds: percent > base.allowed_percent, at: null };
   }
 
   counts() {
@@ -236,7 +248,7 @@ export class LiveModel {
   remember(event) {
     if (this.seen.has(event.id)) return false;
     this.seen.add(event.id);
-    if (event.kind === "instance_changed" && !FAILURES.has(event.data.state) && event.data.state !== "rolling_back") {
+    if (event.kind === "instance_changed" && !isLogged(event.data.state)) {
       return false; // routine transitions show in the grid, not in the log
     }
     this.log.push(event);
@@ -244,14 +256,23 @@ export class LiveModel {
     return true;
   }
 
-  /** B8 at `now` (server clock): {ends, overall, estimate}. */
-  estimate(now) {
+  /** B8 as the server estimated it (rollout/engine/estimates.py), in ms on its clock. */
+  setEstimate(data) {
+    if (!data) {
+      this.eta = null;
+      return;
+    }
+    const ends = new Map(Object.entries(data.batches).map(([index, end]) => [Number(index), ms(end)]));
+    this.eta = { ends, overall: ms(data.overall), observed: data.observed_batches };
+  }
+
+  /** {ends: Map(batch index -> ms), overall: ms|null, observed}: what to count down to. While a
+   * pause is asked for or holds (B5), only the running batch keeps its end. */
+  estimate() {
     const op = this.operation;
-    const active = op && (op.status === "RollingForward" || op.status === "RollingBack");
-    const estimate = batchEstimate(this.batches, this.timing.batch_seconds);
-    if (!active || !this.batches.length) return { ends: new Map(), overall: null, estimate };
-    const paused = op.is_paused || op.pause_requested;
-    const { ends, overall } = expectedEnds(this.batches, now, estimate.seconds, this.timing.pause_seconds, paused);
-    return { ends, overall, estimate };
+    if (!isActive(op) || !this.eta) return { ends: new Map(), overall: null, observed: 0 };
+    if (!(op.is_paused || op.pause_requested)) return this.eta;
+    const running = [...this.eta.ends].filter(([index]) => this.batches[index] && this.batches[index].started_at !== null);
+    return { ends: new Map(running), overall: null, observed: this.eta.observed };
   }
 }

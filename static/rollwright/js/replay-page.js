@@ -13,16 +13,6 @@ const times = events.map((e) => Date.parse(e.created_at));
 const start = times.length ? times[0] : Date.now();
 const end = times.length ? times[times.length - 1] : start;
 const span = Math.max(1, end - start);
-const policy = (events.find((e) => e.kind === "upgrade_started") || { data: {} }).data.policy || {};
-// Hindsight's batch duration, for the ETA shown before the first batch of the replay ends.
-const batchStarts = new Map();
-const batchDurations = [];
-events.forEach((e, i) => {
-  if (e.kind === "batch_started") batchStarts.set(e.data.batch, times[i]);
-  if (e.kind === "batch_completed" && batchStarts.has(e.data.batch)) batchDurations.push((times[i] - batchStarts.get(e.data.batch)) / 1000);
-});
-const meanBatch = batchDurations.length ? batchDurations.reduce((a, b) => a + b, 0) / batchDurations.length : 0;
-
 const hoverLine = document.getElementById("hover-line");
 const grid = new Grid(document.getElementById("grid"), {
   onHover: (cell, label) => { hoverLine.textContent = label; },
@@ -39,27 +29,8 @@ let next = 0; // index of the next event to apply
 let playing = false;
 let lastFrame = 0;
 
-function initialSnapshot() {
-  return {
-    last_event_id: 0,
-    server_time: new Date().toISOString(),
-    scale_set: { id: 0, name: data.scale_set, resource_group: "", region: "", zones: [], capacity: data.instances.length, auto_upgrade: false },
-    operation: null,
-    batches: [],
-    instances: data.instances.map((i) => ({ ...i, state: "idle", batch: null, deadline: null, reason: "", image_version: "" })),
-    shares: [
-      { rule: "U5", unhealthy: 0, total: 0, allowed_percent: policy.maxUnhealthyUpgradedInstancePercent ?? 20 },
-      { rule: "U7", unhealthy: 0, total: data.instances.length, allowed_percent: policy.maxUnhealthyInstancePercent ?? 20 },
-    ],
-    timing: { time_scale: data.time_scale, health_wait_seconds: data.health_wait_seconds, batch_seconds: meanBatch, pause_seconds: 0 },
-    estimate: { batches: {}, overall: null },
-    fault_rules: [],
-    events: [],
-  };
-}
-
 function reset() {
-  model.loadSnapshot(initialSnapshot());
+  model.loadSnapshot(structuredClone(data.start)); // as the upgrade found the scale set
   model.clockOffset = 0; // show the original times
   next = 0;
 }
