@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from rollout.models import ImageKind
-from rollout.services.scale_sets.creation import ModelInput, credential_expiry
+from rollout.services.scale_sets.creation import ModelInput
+from rollout.services.scale_sets.references import credential_expiry
 from rollout.services.scale_sets.updates import ExtensionSpec
 from rollout.services.wire.scale_sets import (
     EXTENSION_FIELDS,
