@@ -7,6 +7,7 @@ being guessed at (``DEBUG=yes`` is refused, not read as true).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
@@ -100,3 +101,29 @@ def env_database(
     if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={value!r} names no database.")
     return config
+
+
+GUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def env_guid(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """Read a GUID (``00000000-0000-0000-0000-000000000000``), in lower case."""
+    value = env_str(name, default, environ)
+    if not GUID_PATTERN.match(value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a GUID.")
+    return value.lower()
+
+
+def env_int(
+    name: str, default: int, environ: Mapping[str, str] | None = None, *, minimum: int = 0
+) -> int:
+    raw = _raw(name, environ)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from rollout.env import env_bool, env_database, env_float, env_list, env_str, env_url
+from rollout.env import (
+    env_bool,
+    env_database,
+    env_float,
+    env_guid,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -58,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "oauth2_provider",
+    "axes",
     "rollout",
 ]
 
@@ -71,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Login throttling (django-axes): last, so it sees every login's outcome.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rollout.urls"
@@ -97,6 +111,53 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = [
+    # Refuses a login while its account or its address is locked out, before the password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): after ROLLWRIGHT_LOGIN_FAILURE_LIMIT wrong passwords for one
+# account, or from one address, logins from there are refused (HTTP 429, with a message on the
+# login page) for ROLLWRIGHT_LOGIN_COOLOFF_MINUTES; a correct login resets the count. The
+# address is REMOTE_ADDR: behind a proxy, set AXES_IPWARE_META_PRECEDENCE_ORDER in a settings
+# module of your own to the header it sets. Lockouts are listed in the admin (Axes).
+AXES_FAILURE_LIMIT = env_int("ROLLWRIGHT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ROLLWRIGHT_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AXES_VERBOSE = False
+
+# Identity (R1, A1, A2). Rollwright is one tenant; its id is what `az login --tenant` names,
+# what /tenants lists and what the access tokens' `tid` says.
+ROLLWRIGHT_TENANT_ID = env_guid("ROLLWRIGHT_TENANT_ID", "7d1f9b0e-5a3c-4e8b-9f26-3c4b5a6d7e80")
+ROLLWRIGHT_TENANT_NAME = env_str("ROLLWRIGHT_TENANT_NAME", "Rollwright")
+ROLLWRIGHT_TENANT_DOMAIN = env_str("ROLLWRIGHT_TENANT_DOMAIN", "rollwright.local")
+# Lifetime of the bearer tokens the OAuth2 token endpoint issues (Azure's are 60-90 minutes)
+# and the default and longest lifetime of the tokens `create_api_token` issues.
+ROLLWRIGHT_OAUTH_TOKEN_SECONDS = env_int("ROLLWRIGHT_OAUTH_TOKEN_SECONDS", 3600, minimum=60)
+ROLLWRIGHT_API_TOKEN_DAYS = env_int("ROLLWRIGHT_API_TOKEN_DAYS", 90, minimum=1)
+ROLLWRIGHT_API_TOKEN_MAX_DAYS = env_int("ROLLWRIGHT_API_TOKEN_MAX_DAYS", 365, minimum=1)
+# The audiences (resources) a client may ask a token for, besides this server's own address:
+# Azure Resource Manager's, as the SDK and the az CLI name them.
+ROLLWRIGHT_TOKEN_AUDIENCES = env_list(
+    "ROLLWRIGHT_TOKEN_AUDIENCES",
+    ["https://management.core.windows.net/", "https://management.azure.com/"],
+)
+# The OAuth2 server: client credentials only (rollout.services.access.oauth), secrets and
+# tokens hashed at rest, every token a JWT that expires.
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": ROLLWRIGHT_OAUTH_TOKEN_SECONDS,
+    "ACCESS_TOKEN_GENERATOR": "rollout.services.access.oauth.generate_access_token",
+    "OAUTH2_VALIDATOR_CLASS": "rollout.services.access.oauth.ClientCredentialsValidator",
+    "OAUTH2_BACKEND_CLASS": "rollout.services.access.oauth.ServicePrincipalBackend",
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "PKCE_REQUIRED": True,
+}
+# Named here because a ServicePrincipal points at it (django-oauth-toolkit's own model).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

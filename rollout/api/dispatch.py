@@ -14,8 +14,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from rollout.api.auth import authenticate
+from rollout.api.auth import authenticate, challenge
 from rollout.api.envelope import arm_error, error_response
+from rollout.services.access.grants import Grants
 from rollout.services.errors import ServiceError
 from rollout.services.wire.schema import Obj, check_json
 
@@ -36,6 +37,8 @@ class ApiCall:
     args: dict[str, str]
     body_schema: Obj | None = None
     query_names: tuple[str, ...] = ()
+    # What the caller may do where (R1): lists keep only the rows it may see.
+    grants: Grants = field(default_factory=lambda: Grants(None, ()))
     _json: Any = field(default=None, repr=False)
     _read: bool = field(default=False, repr=False)
 
@@ -152,7 +155,7 @@ def not_found_view() -> Callable[..., HttpResponse]:
         try:
             authenticate(request)
         except ServiceError as error:
-            return response_headers(request, error_response(error))
+            return response_headers(request, challenge(request, error_response(error)))
         return response_headers(
             request,
             arm_error(

@@ -14,8 +14,20 @@ flag would match the same, but ``reverse`` prepends to the pattern, and Python r
 flag that is not at the start: one such route broke every ``reverse`` of the site.)
 
 Answering, in the order ARM's front door has it: 401 (token), 405 (method), 400 (api-version,
-subscription id), 403 (writes without the operator permission), then the handler. A write runs
-in one transaction, so a refusal raised half-way leaves nothing behind.
+subscription id), 403 ``AuthorizationFailed`` (R1: no role allowing the operation's action at
+its scope), then the handler. A write runs in one transaction, so a refusal raised half-way
+leaves nothing behind.
+
+Each operation says how it is authorised (``Operation.authorization``):
+
+- ``resource``: the action at the path's scope (its resource group, else its subscription);
+- ``listing``: the action somewhere in the subscription; the handler keeps only the rows the
+  caller may see (``call.grants``), as ARM's lists at subscription scope do;
+- ``platform``: the platform's catalogue: reads as ``listing``, writes at the root scope;
+- ``caller``: any caller; the handler answers with what the caller may see (``/tenants``).
+
+The action is Azure's operation name: ``{resourceType}/read|write|delete``, or the
+operation's own (``Microsoft.Compute/virtualMachineScaleSets/osRollingUpgrade/action``).
 """
 
 from __future__ import annotations
@@ -31,10 +43,13 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from rollout.api.auth import authenticate, require_operator
+from rollout.api.auth import authenticate, challenge
 from rollout.api.dispatch import ApiCall, Handler, check_path, response_headers
 from rollout.api.envelope import arm_error, error_response
 from rollout.api.versions import API_VERSIONS, check_api_version
+from rollout.services.access.grants import Grants, grants_of
+from rollout.services.access.scopes import Scope
+from rollout.services.access.subscriptions import open_subscription
 from rollout.services.errors import ServiceError
 from rollout.services.resource_groups import GUID
 from rollout.services.wire.schema import Obj
@@ -73,6 +88,7 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
     "forceDeletion": {"type": "boolean"},
 }
 _PARAMETER = re.compile(r"\{(\w+)\}")
+AUTHORIZATIONS = ("resource", "listing", "platform", "caller")
 
 
 @dataclass(frozen=True)
@@ -86,11 +102,17 @@ class Operation:
     body: Obj | None = None
     query: tuple[str, ...] = ()
     long_running: bool = False
+    # R1: Azure's name of what this operation does (default: the route's type + read, write
+    # or delete), and how it is authorised (the module's docstring).
+    action: str = ""
+    authorization: str = "resource"
 
     def __post_init__(self) -> None:
         unknown = set(self.query) - set(QUERY_PARAMETERS)
         if unknown:
             raise ValueError(f"{self.operation_id}: undeclared query parameters {unknown}")
+        if self.authorization not in AUTHORIZATIONS:
+            raise ValueError(f"{self.operation_id}: unknown authorization {self.authorization}")
 
 
 @dataclass(frozen=True)
@@ -155,34 +177,9 @@ class Route:
 
     def respond(self, request: HttpRequest, args: dict[str, str]) -> HttpResponse:
         try:
-            user = authenticate(request)
-            method = request.method or "GET"
-            operation = self.operations.get(method)
-            if operation is None:
-                return arm_error(
-                    "MethodNotAllowed",
-                    f"The requested resource does not support http method '{method[:20]}'.",
-                    status=405,
-                    headers={"Allow": ", ".join(sorted(self.operations))},
-                )
-            check_path(args)
-            version = check_api_version(request.GET.getlist("api-version"), self.versions)
-            subscription = args.get("subscription_id")
-            if subscription is not None and not GUID.match(subscription):
-                raise ServiceError(
-                    "InvalidSubscriptionId",
-                    f"The provided subscription identifier '{subscription[:80]}' is malformed "
-                    "or invalid.",
-                    "subscriptionId",
-                )
-            call = ApiCall(request, user, version, args, operation.body, operation.query)
-            if method in READ_METHODS:
-                return operation.handler(call)
-            require_operator(user, self.action(method), request.path)
-            with transaction.atomic():
-                return operation.handler(call)
+            return self._answer(request, args)
         except ServiceError as error:
-            return error_response(error)
+            return challenge(request, error_response(error))
         except Exception:  # a bug: log it, and answer in ARM's shape rather than an HTML page
             logger.exception("ARM API %s %s failed", request.method, request.path)
             return arm_error(
@@ -191,9 +188,61 @@ class Route:
                 status=500,
             )
 
+    def _answer(self, request: HttpRequest, args: dict[str, str]) -> HttpResponse:
+        user = authenticate(request)
+        method = request.method or "GET"
+        operation = self.operations.get(method)
+        if operation is None:
+            return arm_error(
+                "MethodNotAllowed",
+                f"The requested resource does not support http method '{method[:20]}'.",
+                status=405,
+                headers={"Allow": ", ".join(sorted(self.operations))},
+            )
+        check_path(args)
+        version = check_api_version(request.GET.getlist("api-version"), self.versions)
+        subscription = args.get("subscription_id")
+        if subscription is not None and not GUID.match(subscription):
+            raise ServiceError(
+                "InvalidSubscriptionId",
+                f"The provided subscription identifier '{subscription[:80]}' is malformed "
+                "or invalid.",
+                "subscriptionId",
+            )
+        grants = grants_of(user)
+        call = ApiCall(request, user, version, args, operation.body, operation.query, grants)
+        action = self.action(method)
+        if method in READ_METHODS:
+            self.authorise(operation, action, grants, call, read=True)
+            return operation.handler(call)
+        with transaction.atomic():
+            if subscription is not None:
+                open_subscription(subscription, grants)  # its first use, if allowed
+            self.authorise(operation, action, grants, call, read=False)
+            return operation.handler(call)
+
     def action(self, method: str) -> str:
-        verb = {"DELETE": "delete", "POST": "action"}.get(method, "write")
+        operation = self.operations[method]
+        if operation.action:
+            return operation.action
+        verb = {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method, "write")
         return f"{self.resource_type}/{verb}"
+
+    def authorise(
+        self, operation: Operation, action: str, grants: Grants, call: ApiCall, *, read: bool
+    ) -> None:
+        """403 ``AuthorizationFailed`` unless a role allows ``action`` here (R1)."""
+        how = operation.authorization
+        subscription = call.args.get("subscription_id")
+        if how == "caller" or subscription is None:
+            return
+        if how == "listing" or (how == "platform" and read):
+            grants.require_within(action, subscription)
+        elif how == "platform":
+            grants.require(action, Scope(), shown=call.request.path)
+        else:
+            group = call.args.get("resource_group")
+            grants.require(action, Scope(subscription.lower(), group), shown=call.request.path)
 
 
 def case_insensitive(text: str) -> str:

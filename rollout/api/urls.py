@@ -1,10 +1,11 @@
-"""The ARM routes, from the route table (``rollout.api.routes``), and ARM's 404 for any other
-path under ``/subscriptions``."""
+"""The ARM routes, from the route table (``rollout.api.routes``), ARM's 404 for any other
+path under ``/subscriptions``, and the sign-in authority ``/{tenant}/...`` (``signin``)."""
 
 from __future__ import annotations
 
 from django.urls import URLPattern, path, re_path
 
+from rollout.api import signin
 from rollout.api.dispatch import not_found_view
 from rollout.api.routes import ROUTES
 from rollout.api.routing import case_insensitive
@@ -18,4 +19,18 @@ urlpatterns: list[URLPattern] = [
         not_found_view(),
         name="arm-not-found",
     ),
+]
+
+# The authority: {loginEndpoint}/{tenant} with this server as the login endpoint; v2.0 paths
+# as Azure AD has them, and the versionless ones ADFS (and Azure AD v1) use.
+TENANT = r"(?P<tenant>[A-Za-z0-9][A-Za-z0-9.-]{0,99})"
+urlpatterns += [
+    re_path(
+        rf"^{TENANT}(?:/v2\.0)?/\.well-known/openid-configuration$",
+        signin.openid_configuration,
+        name="signin-openid-configuration",
+    ),
+    re_path(rf"^{TENANT}/oauth2(?:/v2\.0)?/token$", signin.token, name="signin-token"),
+    re_path(rf"^{TENANT}/oauth2(?:/v2\.0)?/authorize$", signin.authorize, name="signin-authorize"),
+    re_path(rf"^{TENANT}/discovery(?:/v2\.0)?/keys$", signin.keys, name="signin-keys"),
 ]

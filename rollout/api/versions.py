@@ -75,6 +75,17 @@ RESOURCE_VERSIONS: tuple[str, ...] = (
     "2025-03-01",
     "2025-04-01",
 )
+# Microsoft.Resources subscriptions and tenants (the az CLI and azure-mgmt-resource send
+# 2022-12-01; specification/resources/.../stable/2022-12-01/subscriptions.json).
+SUBSCRIPTION_VERSIONS: tuple[str, ...] = (
+    "2016-06-01",
+    "2018-06-01",
+    "2019-06-01",
+    "2019-11-01",
+    "2020-01-01",
+    "2021-01-01",
+    "2022-12-01",
+)
 # The async operation status resource answers for whichever request created it.
 OPERATION_VERSIONS: tuple[str, ...] = tuple(sorted(set(COMPUTE_VERSIONS + GALLERY_VERSIONS)))
 # A route's api-version family (OpenAPI names its parameter ``{family}ApiVersion``).
@@ -83,6 +94,7 @@ API_VERSIONS: dict[str, tuple[str, ...]] = {
     "Gallery": GALLERY_VERSIONS,
     "Resource": RESOURCE_VERSIONS,
     "Operation": OPERATION_VERSIONS,
+    "Subscriptions": SUBSCRIPTION_VERSIONS,
 }
 
 

@@ -114,6 +114,11 @@ from rollout.models.releases import (
 )
 
 __all__ += ["ApiToken", "AsyncOperation", "AsyncOperationKind", "AsyncOperationStatus"]
+
+# Access (R1, A2): role assignments and service principals (rollout.services.access).
+from rollout.models.access import Role, RoleAssignment, ServicePrincipal  # noqa: E402
+
+__all__ += ["Role", "RoleAssignment", "ServicePrincipal"]
 __all__ += [
     "DONE_TARGET_STATES",
     "OPEN_TARGET_STATES",

@@ -1,7 +1,8 @@
 """The ARM API's own state: bearer tokens and the async operation status resources.
 
 A token is shown once, when issued; only its SHA-256 is stored, with a short public prefix to
-find the row. An ``AsyncOperation`` is what an ``Azure-AsyncOperation`` URL names: a finished
+find the row; every token expires. An ``AsyncOperation`` is what an ``Azure-AsyncOperation``
+URL names: a finished
 request (create, update, delete, manual upgrade) is stored as such, while the start and the
 cancel of an OS upgrade follow the ``UpgradeOperation`` they belong to.
 """
@@ -16,6 +17,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from rollout.models.scale_sets import ScaleSet
 from rollout.models.upgrades import ACTIVE_STATUSES, RunningStatus, UpgradeOperation
@@ -39,7 +41,10 @@ class ApiToken(models.Model):
     )
     token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(help_text="After this the token is refused.")
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="Updated at most once a minute."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -52,7 +57,12 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        """Neither revoked nor expired."""
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
     def matches(self, token: str) -> bool:
         return hmac.compare_digest(self.token_hash, token_digest(token))

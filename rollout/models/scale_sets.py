@@ -126,12 +126,6 @@ class ScaleSet(models.Model):
 
     class Meta:
         ordering = ["resource_group", "name"]
-        permissions = [
-            (
-                "operate_scaleset",
-                "Can operate upgrades: enable, start, pause, resume, cancel, fault rules",
-            )
-        ]
         constraints = [
             models.UniqueConstraint(
                 "resource_group", Lower("name"), name="scale_set_name_unique_ci"

@@ -210,6 +210,9 @@ class EventKind(models.TextChoices):
     MAINTENANCE_CONFIGURED = "maintenance_configured", "maintenance window configured"
     MAINTENANCE_ASSIGNED = "maintenance_assigned", "maintenance window assigned"
     TRIGGER_POLICY_ASSIGNED = "trigger_policy_assigned", "trigger policy assigned"
+    # Access (R1): who was given or lost which role where (rollout.services.access).
+    ROLE_ASSIGNED = "role_assigned", "role assigned"
+    ROLE_REMOVED = "role_removed", "role assignment removed"
 
 
 class Event(models.Model):

@@ -6,10 +6,11 @@ operation is one ``Operation`` here (in its resource family's module) plus its h
 
 from __future__ import annotations
 
-from rollout.api.routes import gallery, locations, resources, scale_sets
+from rollout.api.routes import gallery, locations, resources, scale_sets, subscriptions
 from rollout.api.routing import Route
 
 ROUTES: tuple[Route, ...] = (
+    *subscriptions.ROUTES,
     *resources.ROUTES,
     *scale_sets.ROUTES,
     *locations.ROUTES,

@@ -1,5 +1,8 @@
 """Microsoft.Compute per location: platform images (and publishing a version), and the status
-of long-running operations."""
+of long-running operations.
+
+The image catalogue is the platform's: any role in the subscription reads it, and publishing
+a version (which rolls out to every subscription's scale sets) needs a role at the root."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from rollout.api.bodies.resources import PUBLICATION
 from rollout.api.routes.paths import LOCATION, OFFER, PUBLISHER, SKU
 from rollout.api.routing import Operation, Route
 from rollout.api.views import images, operations, publishing
+from rollout.services.access.roles import PUBLISH_PLATFORM_IMAGE
 
 IMAGES_TYPE = "Microsoft.Compute/locations/publishers"
 
@@ -17,7 +21,10 @@ ROUTES = (
         "Compute",
         IMAGES_TYPE,
         get=Operation(
-            images.list_publishers, "VirtualMachineImages_ListPublishers", "Image publishers"
+            images.list_publishers,
+            "VirtualMachineImages_ListPublishers",
+            "Image publishers",
+            authorization="platform",
         ),
     ),
     Route(
@@ -26,7 +33,10 @@ ROUTES = (
         "Compute",
         IMAGES_TYPE,
         get=Operation(
-            images.list_offers, "VirtualMachineImages_ListOffers", "Offers of a publisher"
+            images.list_offers,
+            "VirtualMachineImages_ListOffers",
+            "Offers of a publisher",
+            authorization="platform",
         ),
     ),
     Route(
@@ -38,6 +48,7 @@ ROUTES = (
             images.list_skus,
             "VirtualMachineImages_ListSkus",
             "SKUs, with automatic OS upgrade support (E3)",
+            authorization="platform",
         ),
     ),
     Route(
@@ -50,6 +61,7 @@ ROUTES = (
             "VirtualMachineImages_List",
             "H2: versions (a bare JSON array)",
             query=("$expand", "$top", "$orderby"),
+            authorization="platform",
         ),
     ),
     Route(
@@ -57,7 +69,12 @@ ROUTES = (
         f"{SKU}/versions/{{version}}",
         "Compute",
         IMAGES_TYPE,
-        get=Operation(images.get_version, "VirtualMachineImages_Get", "One image version"),
+        get=Operation(
+            images.get_version,
+            "VirtualMachineImages_Get",
+            "One image version",
+            authorization="platform",
+        ),
         put=Operation(
             publishing.put_platform_image_version,
             "VirtualMachineImages_Publish",
@@ -65,6 +82,8 @@ ROUTES = (
             "the newest of its SKU starts a release (T1)",
             (200, 201),
             PUBLICATION,
+            action=PUBLISH_PLATFORM_IMAGE,
+            authorization="platform",
         ),
     ),
     Route(
@@ -78,6 +97,7 @@ ROUTES = (
             "The Azure-AsyncOperation (or, with monitor=true, Location) resource",
             (200, 202),
             query=("monitor",),
+            authorization="listing",
         ),
     ),
 )

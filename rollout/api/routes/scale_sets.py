@@ -6,6 +6,7 @@ from rollout.api.bodies import scale_sets as bodies
 from rollout.api.routes.paths import COMPUTE, SCALE_SET, SUBSCRIPTION, VM
 from rollout.api.routing import Operation, Route
 from rollout.api.views import instances, scale_sets, upgrades
+from rollout.services.access.roles import CANCEL_UPGRADE, MANUAL_UPGRADE, START_OS_UPGRADE
 
 VMSS_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
 
@@ -18,8 +19,9 @@ ROUTES = (
         get=Operation(
             scale_sets.list_in_subscription,
             "VirtualMachineScaleSets_ListAll",
-            "Scale sets of the subscription",
+            "Scale sets of the subscription (those the caller may read)",
             query=("$skiptoken",),
+            authorization="listing",
         ),
     ),
     Route(
@@ -128,6 +130,7 @@ ROUTES = (
             (202,),
             bodies.INSTANCE_IDS,
             long_running=True,
+            action=MANUAL_UPGRADE,
         ),
     ),
     Route(
@@ -141,6 +144,7 @@ ROUTES = (
             "M1: upgrade every instance to the latest image version",
             (202,),
             long_running=True,
+            action=START_OS_UPGRADE,
         ),
     ),
     Route(
@@ -154,6 +158,7 @@ ROUTES = (
             "M2: cancel the running upgrade",
             (202,),
             long_running=True,
+            action=CANCEL_UPGRADE,
         ),
     ),
     Route(

@@ -11,6 +11,7 @@ from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import arm_error, empty_response, json_response
 from rollout.api.views.common import flag
 from rollout.models import AsyncOperation, AsyncOperationStatus
+from rollout.services.access.scopes import Scope
 from rollout.services.errors import not_found
 
 
@@ -32,7 +33,21 @@ def _operation(call: ApiCall) -> AsyncOperation:
         )
     if operation is None:
         raise not_found(f"The operation '{call.args['operation_id'][:60]}' was not found.")
+    # R1: an operation's status is read with its resource's read permission.
+    scope = Scope.parse("/".join(operation.resource_id.split("/")[:5]))
+    call.grants.require(
+        f"{_resource_type(operation.resource_id)}/read", scope, operation.resource_id
+    )
     return operation
+
+
+def _resource_type(resource_id: str) -> str:
+    """``Microsoft.Compute/virtualMachineScaleSets`` for a scale set's id."""
+    parts = resource_id.split("/")
+    if "providers" not in parts:
+        return "Microsoft.Resources/subscriptions/resourceGroups"
+    at = parts.index("providers")
+    return "/".join([parts[at + 1], *parts[at + 2 :: 2]])
 
 
 def get_operation_status(call: ApiCall) -> HttpResponse:

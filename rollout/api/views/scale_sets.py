@@ -13,6 +13,7 @@ from rollout.api.serializers.instances import scale_set_instance_view
 from rollout.api.serializers.scale_sets import SCALE_SET_RELATED, scale_set_wire
 from rollout.api.views.common import reload, scale_set_of
 from rollout.models import AsyncOperationKind, ScaleSet
+from rollout.services.access.roles import READ_SCALE_SET
 from rollout.services.resource_groups import require_resource_group
 from rollout.services.scale_sets.creation import (
     create_scale_set,
@@ -104,9 +105,11 @@ def list_in_resource_group(call: ApiCall) -> HttpResponse:
 
 
 def list_in_subscription(call: ApiCall) -> HttpResponse:
+    """The subscription's scale sets that the caller may read (R1)."""
     rows = (
         ScaleSet.objects.filter(
-            resource_group__subscription__subscription_id__iexact=call.subscription_id
+            call.grants.within("resource_group", READ_SCALE_SET),
+            resource_group__subscription__subscription_id__iexact=call.subscription_id,
         )
         .select_related(*SCALE_SET_RELATED)
         .prefetch_related("extensions")

@@ -1,7 +1,9 @@
-"""``python manage.py create_api_token USER [--name N]``: issue a bearer token for the ARM API.
+"""``python manage.py create_api_token USER [--name N] [--expires-in 90d]``: issue a bearer
+token for the ARM API.
 
 The token is printed once, alone on stdout (so a script can capture it); only its SHA-256 is
-kept. Revoke it in the admin (API tokens).
+kept. It expires after ``--expires-in`` (days, hours or minutes: ``30d``, ``12h``, ``45m``;
+by default ``ROLLWRIGHT_API_TOKEN_DAYS``, 90 days). Revoke it in the admin (API tokens).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rollout.api.auth import OPERATOR_PERMISSION
-from rollout.services.access.tokens import issue_token
+from rollout.services.access.grants import grants_of
+from rollout.services.access.tokens import issue_token, parse_lifetime
+from rollout.services.errors import ServiceError
 
 
 class Command(BaseCommand):
@@ -21,6 +24,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("user", help="username of the token's owner")
         parser.add_argument("--name", default="", help="what the token is for (shown in the admin)")
+        parser.add_argument(
+            "--expires-in", help="how long it lasts: 30d, 12h, 45m (default: 90 days)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = get_user_model()
@@ -30,10 +36,28 @@ class Command(BaseCommand):
             raise CommandError(f"No user named '{options['user']}'.") from None
         if not user.is_active:
             raise CommandError(f"The user '{options['user']}' is inactive.")
-        row, token = issue_token(user, options["name"][:100])
+        try:
+            lifetime = parse_lifetime(options["expires_in"]) if options["expires_in"] else None
+            row, token = issue_token(user, options["name"][:100], lifetime)
+        except ServiceError as error:
+            raise CommandError(error.message) from None
         self.stdout.write(token)
-        access = "read and write" if user.has_perm(OPERATOR_PERMISSION) else "read-only"
+        roles = describe_roles(user)
         self.stderr.write(
-            f"Token {row.prefix} for {user.get_username()} ({access}). It is shown only now: "
-            "store it. Use it as 'Authorization: Bearer <token>'; revoke it in the admin."
+            f"Token {row.prefix} for {user.get_username()} ({roles}), valid until "
+            f"{row.expires_at:%Y-%m-%d %H:%M} UTC. It is shown only now: store it. Use it as "
+            "'Authorization: Bearer <token>'; revoke it in the admin."
         )
+
+
+def describe_roles(user: Any) -> str:
+    grants = grants_of(user).grants
+    if not grants:
+        return "no role yet: it may do nothing until given one"
+    return ", ".join(
+        f"{grant.role} of /subscriptions/{grant.subscription_id}"
+        + (f"/resourceGroups/{grant.resource_group}" if grant.resource_group else "")
+        if grant.subscription_id
+        else f"{grant.role} of /"
+        for grant in grants
+    )

@@ -1,4 +1,9 @@
-"""``python manage.py create_demo_operator``: the demo's login accounts (DEBUG only)."""
+"""``python manage.py create_demo_operator``: the demo's login accounts (DEBUG only).
+
+``operator`` is a superuser (Owner at the root: every subscription, the platform, the admin)
+and, explicitly, Owner of the demo subscription; ``viewer`` is Reader of the demo
+subscription (R1).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,19 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 
+from rollout.demo.fleet import DEMO_SUBSCRIPTION
+from rollout.models import Role
+from rollout.services.access.assignments import assign_role
+from rollout.services.access.scopes import Scope
+from rollout.services.resource_groups import ensure_subscription
+
 DEMO_PASSWORD = "rollwright-demo"
-OPERATORS_GROUP = "operators"
-
-
-def operators_group() -> Group:
-    """The group whose members may act (enable, start, cancel...): the operator permission."""
-    group, _ = Group.objects.get_or_create(name=OPERATORS_GROUP)
-    group.permissions.add(
-        Permission.objects.get(codename="operate_scaleset", content_type__app_label="rollout")
-    )
-    return group
 
 
 class Command(BaseCommand):
-    help = "Create the demo operator (admin + operator permission) and a read-only viewer."
+    help = "Create the demo operator (admin, Owner) and a viewer (Reader of the demo fleet)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
@@ -33,13 +33,15 @@ class Command(BaseCommand):
         operator.is_staff = operator.is_superuser = True
         operator.set_password(DEMO_PASSWORD)
         operator.save()
-        operator.groups.add(operators_group())
         viewer, _ = users.objects.get_or_create(username="viewer")
         viewer.set_password(DEMO_PASSWORD)
         viewer.save()
+        demo = Scope.of(ensure_subscription(DEMO_SUBSCRIPTION))
+        assign_role(operator, Role.OWNER, demo, reason="demo login")
+        assign_role(viewer, Role.READER, demo, reason="demo login")
         self.stdout.write(
             self.style.WARNING(
-                f"Demo logins (DEBUG only): operator / {DEMO_PASSWORD} (operator and admin), "
-                f"viewer / {DEMO_PASSWORD} (read-only)."
+                f"Demo logins (DEBUG only): operator / {DEMO_PASSWORD} (Owner, admin), "
+                f"viewer / {DEMO_PASSWORD} (Reader of the demo subscription)."
             )
         )
