@@ -20,12 +20,15 @@ How the admin keeps the rules (STYLE 2.3: services are the only writers, and add
 - The changelist actions "Enable/Disable automatic OS upgrade" call ``enable_auto_upgrade``
   and ``disable_auto_upgrade`` per scale set and report each refusal by name.
 - The engine's rows (operations, batches, instance upgrades), the API's async operations and
-  the append-only event log are view-only; API tokens can be renamed or revoked, not issued.
+  the append-only event log are view-only; API tokens can be renamed or revoked, not issued,
+  and show when they expire and were last used.
+- Who may see and change what is the user's role assignments' business (R1, ``base``), not
+  Django's model permissions; role assignments and service principals are in ``access``.
 """
 
 from django.contrib import admin
 
-from rollout.admin import api, catalog, instances, resources, scale_sets, upgrades
+from rollout.admin import access, api, catalog, instances, resources, scale_sets, upgrades
 from rollout.admin import releases as admin_releases  # noqa: F401  # releases, windows, replication (T1-T7)
 
 admin.site.site_header = "Rollwright administration"
@@ -33,4 +36,4 @@ admin.site.site_title = "Rollwright admin"
 admin.site.index_title = "Fixtures and records"
 admin.site.site_url = "/"
 
-__all__ = ["api", "catalog", "instances", "resources", "scale_sets", "upgrades"]
+__all__ = ["access", "api", "catalog", "instances", "resources", "scale_sets", "upgrades"]

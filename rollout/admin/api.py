@@ -19,18 +19,27 @@ class ApiTokenAdmin(RolloutAdmin):
     revoked, through the service."""
 
     actions = ("revoke",)
-    list_display = ("__str__", "user", "name", "prefix", "created_at", "last_used_at", "active")
+    list_display = (
+        "__str__",
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "active",
+    )
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     list_select_related = ("user",)
     search_fields = ("name", "prefix", "user__username")
     ordering = ("-created_at", "-id")
-    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("user", "prefix", "created_at", "last_used_at", "revoked_at")
+    fields = ("user", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
+    readonly_fields = ("user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="active", boolean=True)
+    @admin.display(description="active (not revoked, not expired)", boolean=True)
     def active(self, token: ApiToken) -> bool:
         return token.is_active
 

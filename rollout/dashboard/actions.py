@@ -1,22 +1,27 @@
 """The operator's buttons: POSTs (CSRF-protected) that call the same services as the API.
 
-Each view parses a form, calls one service and answers either JSON (``Accept:
-application/json``, what the page's scripts send) or a redirect with a message (plain form
-posts). A refusal (``ServiceError``) changes nothing; its message is shown next to the
-control that asked, with the property to fix when the service names one (E2).
+Each view checks the user's role allows its action on the scale set (R1: 403
+``AuthorizationFailed`` with Azure's message otherwise), parses a form, calls one service and
+answers either JSON (``Accept: application/json``, what the page's scripts send) or a
+redirect with a message (plain form posts). A refusal (``ServiceError``) changes nothing; its
+message is shown next to the control that asked, with the property to fix when the service
+names one (E2).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from rollout.dashboard.forms import (
     AutoUpgradeForm,
@@ -25,9 +30,10 @@ from rollout.dashboard.forms import (
     StartForm,
     first_error,
 )
-from rollout.dashboard.permissions import operator_action
+from rollout.dashboard.permissions import CONTROLS, grants_for
 from rollout.models import ScaleSet, StartedBy, UpgradeKind
 from rollout.services import disable_auto_upgrade, enable_auto_upgrade
+from rollout.services.access.scopes import Scope
 from rollout.services.errors import ServiceError
 from rollout.services.scale_sets.fault_rules import add_fault_rule, remove_fault_rule
 from rollout.services.upgrades.operations import (
@@ -37,8 +43,32 @@ from rollout.services.upgrades.operations import (
     start_os_upgrade,
 )
 
+View = Callable[..., HttpResponse]
 
-@operator_action
+
+def scale_set_action(control: str, target: str) -> Callable[[View], View]:
+    """A logged-in user's POST (CSRF is checked by the middleware) whose role allows the
+    control's action on the scale set (``permissions.CONTROLS``); else 403 with Azure's
+    ``AuthorizationFailed`` message next to the control ``target``, and nothing changed."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def checked(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+            scale_set = get_object_or_404(
+                ScaleSet.objects.select_related("resource_group__subscription"), pk=pk
+            )
+            try:
+                grants_for(request).require(CONTROLS[control], Scope.of(scale_set))
+            except ServiceError as error:
+                return _refused(request, scale_set, target, error)
+            return view(request, pk, *args, **kwargs)
+
+        return login_required(require_POST(checked))
+
+    return decorate
+
+
+@scale_set_action("change", "auto-upgrade")
 def set_auto_upgrade(request: HttpRequest, pk: int) -> HttpResponse:
     """E1: the toggle. Enabling is refused with E2's message unless every condition holds."""
     scale_set = get_object_or_404(ScaleSet, pk=pk)
@@ -55,7 +85,7 @@ def set_auto_upgrade(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@operator_action
+@scale_set_action("start", "start")
 def start_upgrade(request: HttpRequest, pk: int) -> HttpResponse:
     """M1 (a user's OS upgrade, no automatic rollback), or the automatic upgrade run now.
 
@@ -80,7 +110,7 @@ def start_upgrade(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _operation_verb(verb: Callable[..., Any], done: str, target: str) -> Callable[..., Any]:
-    @operator_action
+    @scale_set_action(target, target)
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         scale_set = get_object_or_404(ScaleSet, pk=pk)
         form = ReasonForm(request.POST)
@@ -104,7 +134,7 @@ resume = _operation_verb(resume_upgrade, "Resumed: U7 is checked before the next
 cancel = _operation_verb(cancel_upgrade, "Cancelling: the current batch finishes first.", "cancel")
 
 
-@operator_action
+@scale_set_action("rehearse", "fault-rule")
 def add_rule(request: HttpRequest, pk: int) -> HttpResponse:
     """B2: a new fault rule for this scale set."""
     scale_set = get_object_or_404(ScaleSet, pk=pk)
@@ -122,7 +152,7 @@ def add_rule(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@operator_action
+@scale_set_action("rehearse", "fault-rule")
 def remove_rule(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
     scale_set = get_object_or_404(ScaleSet, pk=pk)
     form = ReasonForm(request.POST)

@@ -1,6 +1,7 @@
 """Websocket consumers of the live pages (B4): authorise, join, catch up, then forward.
 
-1. Refuse anyone not logged in (the handshake is closed before it is accepted).
+1. Refuse anyone not logged in, and anyone whose roles do not let them see the scale set
+   (R1; the handshake is closed before it is accepted: 4401, 4403).
 2. Join the group FIRST, so nothing committed from now on can be missed.
 3. Send a snapshot, or, when the browser says the last event id it has (``?after=123``), the
    events committed after it (a reconnect after a network drop or a server restart). Events a
@@ -8,12 +9,17 @@
    browser ignores an id it has seen and re-applying a state changes nothing.
 4. Forward every message of the group as it comes: one message per engine step.
 
-The consumers read, and write nothing.
+The consumers read, and write nothing. The fleet's socket carries only the events of scale
+sets the user may see; an event that belongs to no scale set (a release, a publication, a
+role assignment) reaches a user without a role at the root as a bare notice (its kind and id,
+no data), which is all the fleet page needs to refresh. The user's roles are read again
+every ``GRANTS_TTL`` seconds, so a role taken away stops the stream.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import timedelta
@@ -28,6 +34,9 @@ from rollout.dashboard.live import scale_set_snapshot
 from rollout.dashboard.messages import EventsOut, FleetSnapshotMessage, SnapshotMessage
 from rollout.events.log import FLEET_GROUP, EventPayload, EventsMessage, as_payload, group_for
 from rollout.models import Event, ScaleSet
+from rollout.services.access.grants import Grants, grants_of
+from rollout.services.access.roles import READ_SCALE_SET
+from rollout.services.access.scopes import Scope
 
 # A resume further behind than this gets a fresh snapshot instead of the events.
 MAX_CATCH_UP = 20_000
@@ -35,7 +44,10 @@ CATCH_UP_CHUNK = 2_000
 # Ids are allocated at insert, visibility comes at commit: look back this long for late ones.
 RESUME_OVERLAP = timedelta(seconds=10)
 UNAUTHORISED = 4401
+FORBIDDEN = 4403
 NOT_FOUND = 4404
+# R1: how long a consumer trusts the roles it read before reading them again.
+GRANTS_TTL = 5.0
 
 
 def resume_events(after: int, scale_set_id: int | None) -> list[EventPayload] | None:
@@ -84,14 +96,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
 
     group: str
     scale_set_id: int | None = None  # None: every scale set (the fleet)
+    # R1: the user's roles as last read, when, and which scale sets they let them see.
+    _grants: Grants | None = None
+    _grants_read: float = 0.0
+    _visible: dict[int, bool]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=UNAUTHORISED)
             return
-        if not await self.authorise():
-            await self.close(code=NOT_FOUND)
+        refusal = await self.authorise()
+        if refusal:
+            await self.close(code=refusal)
             return
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -114,23 +131,46 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
             await self.send_snapshot()
 
     async def rollout_events(self, message: EventsMessage) -> None:
-        """The group's message from ``rollout.events.log.broadcast``: forward it as it is."""
+        """The group's message from ``rollout.events.log.broadcast``: forward what the user
+        may see of it."""
         await self.send_events(message["events"], catch_up=False)
 
     async def send_events(self, events: Iterable[EventPayload], *, catch_up: bool) -> None:
-        batch = list(events)
+        given = list(events)
+        batch = await self.seen(given)
+        if batch is None:  # the user may no longer see this stream
+            await self.close(code=FORBIDDEN)
+            return
         if not batch and not catch_up:
             return
+        same = batch is given or batch == given
         for start in range(0, max(len(batch), 1), CATCH_UP_CHUNK):
             out: EventsOut = {
                 "type": "events",
                 "events": batch[start : start + CATCH_UP_CHUNK],
                 "catch_up": catch_up,
             }
-            await self.send(text_data=encoded(out))
+            # The shared encoding is keyed by event ids: only for the events as they came.
+            await self.send(text_data=encoded(out) if same else json.dumps(out))
 
-    async def authorise(self) -> bool:
-        return True
+    async def authorise(self) -> int:
+        """0, or the close code refusing the connection."""
+        return 0
+
+    async def seen(self, events: list[EventPayload]) -> list[EventPayload] | None:
+        """The events this user may see (None: none any more, close)."""
+        return events
+
+    async def current_grants(self) -> Grants:
+        """The user's roles, read again once ``GRANTS_TTL`` has passed (R1)."""
+        now = time.monotonic()
+        if self._grants is None or now - self._grants_read > GRANTS_TTL:
+            user = self.scope.get("user")
+            self._grants = await database_sync_to_async(_fresh_grants)(user)
+            self._grants_read = now
+            self._visible = {}
+        assert self._grants is not None
+        return self._grants
 
     async def send_snapshot(self) -> None:
         raise NotImplementedError
@@ -143,16 +183,35 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
         return None
 
 
+def _fresh_grants(user: Any) -> Grants:
+    if user is not None and getattr(user, "pk", None) is not None:
+        user.refresh_from_db(fields=["is_active", "is_superuser"])
+    return grants_of(user)
+
+
+def _scale_set_scopes(ids: Iterable[int]) -> dict[int, Scope]:
+    rows = ScaleSet.objects.filter(pk__in=list(ids)).select_related("resource_group__subscription")
+    return {row.pk: Scope.of(row) for row in rows}
+
+
 class ScaleSetConsumer(LiveConsumer):
     """``ws/scale-sets/<pk>/``: one scale set's grid, gauges and log."""
 
-    async def authorise(self) -> bool:
+    scale_set_scope: Scope
+
+    async def authorise(self) -> int:
         self.scale_set_id = int(self.scope["url_route"]["kwargs"]["pk"])
         self.group = group_for(self.scale_set_id)
-        return bool(await database_sync_to_async(self._exists)())
+        scopes = await database_sync_to_async(_scale_set_scopes)([self._pk()])
+        if not scopes:
+            return NOT_FOUND
+        self.scale_set_scope = scopes[self._pk()]
+        grants = await self.current_grants()
+        return 0 if grants.allows(READ_SCALE_SET, self.scale_set_scope) else FORBIDDEN
 
-    def _exists(self) -> bool:
-        return ScaleSet.objects.filter(pk=self._pk()).exists()
+    async def seen(self, events: list[EventPayload]) -> list[EventPayload] | None:
+        grants = await self.current_grants()
+        return events if grants.allows(READ_SCALE_SET, self.scale_set_scope) else None
 
     def _pk(self) -> int:
         assert self.scale_set_id is not None
@@ -173,13 +232,39 @@ class ScaleSetConsumer(LiveConsumer):
 
 
 class FleetConsumer(LiveConsumer):
-    """``ws/fleet/``: every scale set's row on the fleet page."""
+    """``ws/fleet/``: the row of every scale set the user may see, on the fleet page."""
 
     group = FLEET_GROUP
 
     async def send_snapshot(self) -> None:
+        grants = await self.current_grants()
+        visible = grants.within("resource_group", READ_SCALE_SET)
         message: FleetSnapshotMessage = {
             "type": "fleet.snapshot",
-            "snapshot": await database_sync_to_async(fleet_snapshot)(),
+            "snapshot": await database_sync_to_async(fleet_snapshot)(visible=visible),
         }
         await self.send_json(message)
+
+    async def seen(self, events: list[EventPayload]) -> list[EventPayload] | None:
+        grants = await self.current_grants()
+        if grants.is_root and grants.allows(READ_SCALE_SET, Scope()):
+            return events
+        unknown = {e["scale_set"] for e in events if e["scale_set"] is not None}
+        unknown -= set(self._visible)
+        if unknown:
+            scopes = await database_sync_to_async(_scale_set_scopes)(unknown)
+            for pk in unknown:  # a deleted scale set's events are seen by nobody new
+                scope = scopes.get(pk)
+                self._visible[pk] = scope is not None and grants.allows(READ_SCALE_SET, scope)
+        shown: list[EventPayload] = []
+        for event in events:
+            if event["scale_set"] is None:
+                shown.append(_notice(event))
+            elif self._visible[event["scale_set"]]:
+                shown.append(event)
+        return shown
+
+
+def _notice(event: EventPayload) -> EventPayload:
+    """An event of no scale set, as a user without a role at the root sees it."""
+    return {**event, "operation": None, "actor": "", "reason": "", "data": {}}

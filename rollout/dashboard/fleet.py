@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from rollout.dashboard.messages import (
@@ -52,20 +52,29 @@ STATE_FILTERS = {
 
 
 def fleet_snapshot(
-    *, region: str = "", state: str = "", ids: Iterable[int] | None = None
+    *,
+    region: str = "",
+    state: str = "",
+    ids: Iterable[int] | None = None,
+    visible: Q | None = None,
 ) -> FleetSnapshot:
     cursor = last_event_id()
     return {
         "last_event_id": cursor,
         "server_time": timezone.now().isoformat(),
-        "rows": fleet_rows(region=region, state=state, ids=ids),
+        "rows": fleet_rows(region=region, state=state, ids=ids, visible=visible),
     }
 
 
 def fleet_rows(
-    *, region: str = "", state: str = "", ids: Iterable[int] | None = None
+    *,
+    region: str = "",
+    state: str = "",
+    ids: Iterable[int] | None = None,
+    visible: Q | None = None,
 ) -> list[FleetRow]:
-    """Every scale set (of ``region``, in ``state``: a key of STATE_FILTERS), by name."""
+    """Every scale set (of ``region``, in ``state``: a key of STATE_FILTERS, among those
+    ``visible`` selects: the ones the user may see, R1), by name."""
     latest = UpgradeOperation.objects.filter(scale_set=OuterRef("pk")).order_by(
         "-started_at", "-id"
     )
@@ -74,6 +83,8 @@ def fleet_rows(
         .annotate(latest_operation=Subquery(latest.values("pk")[:1]))
         .order_by("name", "pk")
     )
+    if visible is not None:
+        scale_sets = scale_sets.filter(visible)
     if region:
         scale_sets = scale_sets.filter(location__name=region)
     if ids is not None:

@@ -22,7 +22,7 @@ from rollout.dashboard.fleet import (
 from rollout.dashboard.forms import FaultRuleForm
 from rollout.dashboard.history import history_rows, replay_data
 from rollout.dashboard.live import scale_set_snapshot
-from rollout.dashboard.permissions import can_operate
+from rollout.dashboard.permissions import may, require_read, visible, writable_ids
 from rollout.models import FaultKind, Region, ScaleSet, UpgradeKind, UpgradeOperation
 from rollout.services import auto_upgrade_refusal
 from rollout.services.errors import ServiceError
@@ -32,10 +32,14 @@ from rollout.services.upgrades.operations import active_operation
 from rollout.services.upgrades.preview import preview_upgrade
 
 
-def _scale_set(pk: int) -> ScaleSet:
-    return get_object_or_404(
-        ScaleSet.objects.select_related("location", "resource_group", "health_probe"), pk=pk
+def _scale_set(request: HttpRequest, pk: int) -> ScaleSet:
+    """The scale set, if the user may see it (403 with the reason otherwise: R1)."""
+    scale_set = get_object_or_404(
+        ScaleSet.objects.select_related("location", "resource_group__subscription", "health_probe"),
+        pk=pk,
     )
+    require_read(request, scale_set)
+    return scale_set
 
 
 @login_required
@@ -44,32 +48,35 @@ def fleet(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in STATE_FILTERS:
         state = ""
-    snapshot = fleet_snapshot(region=region, state=state)
-    everything = snapshot["rows"] if not (region or state) else fleet_rows()
+    seen = visible(request)
+    snapshot = fleet_snapshot(region=region, state=state, visible=seen)
+    everything = snapshot["rows"] if not (region or state) else fleet_rows(visible=seen)
     refusals = control_messages(request, "auto-upgrade")
+    writable = writable_ids(request, [row["id"] for row in snapshot["rows"]])
     rows = [
         (
             row,
             progress_of(row["operation"]) if row["operation"] else None,
             refusals.get(row["id"], ""),
+            row["id"] in writable,
         )
         for row in snapshot["rows"]
     ]
-    regions = Region.objects.filter(scale_sets__isnull=False).distinct().order_by("name")
+    shown = ScaleSet.objects.filter(seen)
+    regions = Region.objects.filter(scale_sets__in=shown).distinct().order_by("name")
     return render(
         request,
         "dashboard/fleet.html",
         {
             "last_event_id": snapshot["last_event_id"],
             "rows": rows,
-            "upgrading": sum(1 for _, progress, _ in rows if progress and progress.is_running),
+            "upgrading": sum(1 for _, progress, _, _ in rows if progress and progress.is_running),
             "attention": attention(everything),
             "regions": regions,
             "states": STATE_FILTERS,
             "region": region,
             "state": state,
             "total": len(everything),
-            "can_operate": can_operate(request.user),
         },
     )
 
@@ -81,9 +88,9 @@ def fleet_row(request: HttpRequest, pk: int) -> HttpResponse:
 
     ``next``: the page's own address, where the row's switch returns without JavaScript.
     """
-    rows = fleet_rows(ids=[pk])
+    rows = fleet_rows(ids=[pk], visible=visible(request))
     if not rows:
-        raise Http404("No such scale set.")
+        raise Http404("No such scale set, or not one you may see.")
     (row,) = rows
     next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -96,14 +103,14 @@ def fleet_row(request: HttpRequest, pk: int) -> HttpResponse:
             "progress": progress_of(row["operation"]) if row["operation"] else None,
             "refusal_shown": "",
             "next_url": next_url,
-            "can_operate": can_operate(request.user),
+            "can_change": bool(writable_ids(request, [pk])),
         },
     )
 
 
 @login_required
 def scale_set_live(request: HttpRequest, pk: int) -> HttpResponse:
-    scale_set = _scale_set(pk)
+    scale_set = _scale_set(request, pk)
     snapshot = scale_set_snapshot(scale_set)
     refusal = None
     if not scale_set.enable_automatic_os_upgrade:
@@ -117,7 +124,7 @@ def scale_set_live(request: HttpRequest, pk: int) -> HttpResponse:
             "snapshot": snapshot,
             "vocabulary": vocabulary(),
             "refusal": refusal,
-            "can_operate": can_operate(request.user),
+            "may": may(request, scale_set),
             "active": active_operation(scale_set) is not None,
             "next_upgrade": next_upgrade_of(scale_set),
             "refusal_shown": control_messages(request, "auto-upgrade").get(scale_set.pk, ""),
@@ -128,7 +135,7 @@ def scale_set_live(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """B1: the batch plan the engine would make now, and how long it should take."""
-    scale_set = _scale_set(pk)
+    scale_set = _scale_set(request, pk)
     kind = request.GET.get("kind", UpgradeKind.MANUAL)
     if kind not in {member.value for member in UpgradeKind}:
         kind = UpgradeKind.MANUAL
@@ -167,7 +174,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             "expected": describe_duration(plan.expected_duration) if plan else "",
             "nominal": describe_duration(plan.nominal_duration) if plan else "",
             "automatic_allowed": scale_set.enable_automatic_os_upgrade,
-            "can_operate": can_operate(request.user),
+            "may": may(request, scale_set),
             "active": active_operation(scale_set) is not None,
             "next_upgrade": next_upgrade_of(scale_set),
         },
@@ -176,7 +183,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def history(request: HttpRequest, pk: int) -> HttpResponse:
-    scale_set = _scale_set(pk)
+    scale_set = _scale_set(request, pk)
     return render(
         request,
         "dashboard/history.html",
@@ -186,7 +193,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def replay(request: HttpRequest, pk: int, operation_pk: int) -> HttpResponse:
-    scale_set = _scale_set(pk)
+    scale_set = _scale_set(request, pk)
     operation = get_object_or_404(
         UpgradeOperation.objects.select_related("scale_set", "started_by_user"),
         pk=operation_pk,
@@ -206,7 +213,7 @@ def replay(request: HttpRequest, pk: int, operation_pk: int) -> HttpResponse:
 
 @login_required
 def rehearsal(request: HttpRequest, pk: int) -> HttpResponse:
-    scale_set = _scale_set(pk)
+    scale_set = _scale_set(request, pk)
     target = latest_available_version(scale_set)
     rules = [
         {"rule": rule, "description": describe_fault_rule(rule)}
@@ -220,7 +227,7 @@ def rehearsal(request: HttpRequest, pk: int) -> HttpResponse:
             "rules": rules,
             "form": FaultRuleForm(initial={"kind": FaultKind.NEVER_HEALTHY}),
             "kinds": FaultKind.choices,
-            "can_operate": can_operate(request.user),
+            "may": may(request, scale_set),
             "instance_count": scale_set.instances.count(),
             "target_version": target.version if target is not None else "",
             "refusal_shown": control_messages(request, "fault-rule").get(scale_set.pk, ""),

@@ -1,33 +1,81 @@
-"""Who may see and who may act: every page needs a login; actions need the operator permission."""
+"""Who may see and who may act (R1): every page needs a login; what a page shows and offers
+follows the user's role assignments (``rollout.services.access.grants``).
+
+- A scale set the user may not read answers 403 with the reason (``templates/403.html``),
+  and is left out of the fleet page and its websocket.
+- The controls are offered per action: the switch and fault rules need a role that changes
+  the model (Owner, Contributor); start, pause, resume and cancel also a Rollout Operator's.
+- An action the user may not take answers 403 ``AuthorizationFailed`` with Azure's message,
+  next to the control that asked, and changes nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_POST
+from django.db.models import Q
+from django.http import HttpRequest
 
-OPERATE = "rollout.operate_scaleset"
+from rollout.models import ScaleSet
+from rollout.services.access.grants import Grants, grants_of
+from rollout.services.access.roles import (
+    CANCEL_UPGRADE,
+    PAUSE_UPGRADE,
+    READ_SCALE_SET,
+    RESUME_UPGRADE,
+    START_OS_UPGRADE,
+    WRITE_FAULT_RULE,
+    WRITE_SCALE_SET,
+)
+from rollout.services.access.scopes import Scope
 
-View = Callable[..., HttpResponse]
+# What each control needs, by the name the templates use (``may.start``...).
+CONTROLS = {
+    "change": WRITE_SCALE_SET,
+    "start": START_OS_UPGRADE,
+    "pause": PAUSE_UPGRADE,
+    "resume": RESUME_UPGRADE,
+    "cancel": CANCEL_UPGRADE,
+    "rehearse": WRITE_FAULT_RULE,
+}
 
 
-def can_operate(user: Any) -> bool:
-    """Operators enable, start, pause, resume, cancel and rehearse; everyone else reads."""
-    return bool(getattr(user, "is_authenticated", False) and user.has_perm(OPERATE))
+def grants_for(request: HttpRequest) -> Grants:
+    """The user's grants, read once per request."""
+    grants: Grants | None = getattr(request, "_rollwright_grants", None)
+    if grants is None:
+        grants = grants_of(request.user)
+        request._rollwright_grants = grants  # type: ignore[attr-defined]
+    return grants
 
 
-def operator_action(view: View) -> View:
-    """A POST by a logged-in operator (CSRF is checked by the middleware); 403 for the rest."""
+def visible(request: HttpRequest) -> Q:
+    """The scale sets the user may see."""
+    return grants_for(request).within("resource_group", READ_SCALE_SET)
 
-    @wraps(view)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not can_operate(request.user):
-            raise PermissionDenied("Only operators may act on scale sets.")
-        return view(request, *args, **kwargs)
 
-    return login_required(require_POST(checked))
+def may(request: HttpRequest, scale_set: ScaleSet) -> dict[str, bool]:
+    """``{"change": ..., "start": ..., ...}``: which controls to offer on this scale set."""
+    grants, scope = grants_for(request), Scope.of(scale_set)
+    answers = {name: grants.allows(action, scope) for name, action in CONTROLS.items()}
+    answers["any"] = any(answers.values())
+    return answers
+
+
+def writable_ids(request: HttpRequest, ids: list[int]) -> set[int]:
+    """Which of these scale sets' switches the user may turn."""
+    rows = ScaleSet.objects.filter(
+        grants_for(request).within("resource_group", WRITE_SCALE_SET), pk__in=ids
+    )
+    return set(rows.values_list("pk", flat=True))
+
+
+def require_read(request: HttpRequest, scale_set: Any) -> None:
+    """403, saying why and what would help, unless the user may see the scale set."""
+    scope = Scope.of(scale_set)
+    if not grants_for(request).allows(READ_SCALE_SET, scope):
+        raise PermissionDenied(
+            f"You have no role that lets you see the scale set {scale_set.name} ({scope}). "
+            "An Owner of its resource group or subscription can give you one (Reader, or more)."
+        )

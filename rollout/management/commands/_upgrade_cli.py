@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 
 from rollout.models import ACTIVE_STATUSES, RunningStatus, ScaleSet, UpgradeOperation
+from rollout.services.access.grants import grants_of
+from rollout.services.access.scopes import Scope
 from rollout.services.errors import ServiceError
 from rollout.services.lookup import get_scale_set
 
@@ -28,14 +30,22 @@ def scale_set_from(options: dict[str, Any]) -> ScaleSet:
         raise CommandError(f"{error.code}: {error.message}") from None
 
 
-def actor_from(options: dict[str, Any]) -> Any:
+def actor_from(options: dict[str, Any], action: str = "", scope: Scope | None = None) -> Any:
+    """``--user``: act as that user, and only as far as their roles allow ``action`` at
+    ``scope`` (R1); without it, the command line (whoever holds the database) acts."""
     username = options.get("user")
     if not username:
         return "command line"
     try:
-        return get_user_model().objects.get(username=username)
+        user = get_user_model().objects.get(username=username)
     except get_user_model().DoesNotExist:
         raise CommandError(f"No user named '{username}'.") from None
+    if action:
+        try:
+            grants_of(user).require(action, scope or Scope())
+        except ServiceError as error:
+            raise service_error(error) from None
+    return user
 
 
 def service_error(error: ServiceError) -> CommandError:

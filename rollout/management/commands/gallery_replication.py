@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rollout.management.commands._upgrade_cli import actor_from, service_error
 from rollout.models import GalleryImageReplica
+from rollout.services.access.roles import WRITE_GALLERY_VERSION
+from rollout.services.access.scopes import Scope
 from rollout.services.errors import ServiceError
 from rollout.services.gallery.publishing import get_gallery, get_gallery_image
 from rollout.services.gallery.replication import (
@@ -49,7 +51,10 @@ class Command(BaseCommand):
             replicas = {
                 r.region.name: r for r in version.replicas.select_related("region", "version")
             }
-            actor, reason = actor_from(options), options["reason"]
+            actor, reason = (
+                actor_from(options, WRITE_GALLERY_VERSION, Scope.of(group)),
+                options["reason"],
+            )
             for verb in ("fail", "complete", "restart"):
                 region = options[verb]
                 if region is None:

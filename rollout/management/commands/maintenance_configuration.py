@@ -16,6 +16,8 @@ from django.utils import timezone
 from rollout.engine.windows import window_of
 from rollout.management.commands._upgrade_cli import actor_from, service_error
 from rollout.models import MaintenanceConfiguration
+from rollout.services.access.roles import WRITE_SCALE_SET
+from rollout.services.access.scopes import Scope
 from rollout.services.errors import ServiceError
 from rollout.services.lookup import get_resource_group, get_scale_set
 from rollout.services.releases.maintenance import (
@@ -47,7 +49,7 @@ class Command(BaseCommand):
         verb = options["verb"]
         try:
             group = get_resource_group(options["resource_group"])
-            actor, reason = actor_from(options), options["reason"]
+            actor, reason = actor_from(options, WRITE_SCALE_SET, Scope.of(group)), options["reason"]
             if verb == "unassign":
                 scale_set = get_scale_set(group.name, self._need(options, "scale_set"))
                 assign_maintenance_configuration(scale_set, None, actor=actor, reason=reason)

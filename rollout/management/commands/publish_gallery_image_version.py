@@ -10,6 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.commands._upgrade_cli import actor_from, service_error
+from rollout.services.access.roles import WRITE_GALLERY_VERSION
+from rollout.services.access.scopes import Scope
 from rollout.services.errors import ServiceError
 from rollout.services.gallery.publishing import (
     TargetRegionSpec,
@@ -53,7 +55,7 @@ class Command(BaseCommand):
                 options["location"] or gallery.location.name,
                 target_regions=targets or None,
                 exclude_from_latest=options["exclude_from_latest"] or None,
-                actor=actor_from(options),
+                actor=actor_from(options, WRITE_GALLERY_VERSION, Scope.of(group)),
                 reason=options["reason"],
             )
         except ServiceError as error:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.management.commands._upgrade_cli import actor_from, service_error
+from rollout.services.access.roles import PUBLISH_PLATFORM_IMAGE
 from rollout.services.errors import ServiceError
 from rollout.services.releases.publishing import publish_image_version
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
                 options["sku"],
                 options["version"],
                 regions=options["regions"],
-                actor=actor_from(options),
+                actor=actor_from(options, PUBLISH_PLATFORM_IMAGE),
                 reason=options["reason"],
             )
         except ServiceError as error:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from rollout.management.commands._upgrade_cli import actor_from, service_error
 from rollout.models import Release, ScaleSet
+from rollout.services.access.roles import MANAGE_RELEASES
 from rollout.services.errors import ServiceError
 from rollout.services.releases.publishing import resume_release, stop_release
 from rollout.services.releases.triggers import next_upgrade_status
@@ -51,9 +52,13 @@ class Command(BaseCommand):
             raise CommandError(f"No release {options['release']}.")
         try:
             if verb == "stop":
-                stop_release(release, actor=actor_from(options), reason=options["reason"])
+                stop_release(
+                    release, actor=actor_from(options, MANAGE_RELEASES), reason=options["reason"]
+                )
             elif verb == "resume":
-                resume_release(release, actor=actor_from(options), reason=options["reason"])
+                resume_release(
+                    release, actor=actor_from(options, MANAGE_RELEASES), reason=options["reason"]
+                )
         except ServiceError as error:
             raise service_error(error) from None
         release.refresh_from_db()

@@ -21,6 +21,13 @@ from rollout.management.commands._upgrade_cli import (
     wait_for,
 )
 from rollout.models import StartedBy
+from rollout.services.access.roles import (
+    CANCEL_UPGRADE,
+    PAUSE_UPGRADE,
+    RESUME_UPGRADE,
+    START_OS_UPGRADE,
+)
+from rollout.services.access.scopes import Scope
 from rollout.services.errors import ServiceError
 from rollout.services.upgrades.operations import (
     cancel_upgrade,
@@ -31,6 +38,12 @@ from rollout.services.upgrades.operations import (
 from rollout.services.upgrades.reads import rolling_upgrade_status
 
 VERBS = ("start", "cancel", "pause", "resume", "get_latest")
+VERB_ACTIONS = {
+    "start": START_OS_UPGRADE,
+    "cancel": CANCEL_UPGRADE,
+    "pause": PAUSE_UPGRADE,
+    "resume": RESUME_UPGRADE,
+}
 
 
 class Command(BaseCommand):
@@ -55,7 +68,7 @@ class Command(BaseCommand):
             except ServiceError as error:
                 raise service_error(error) from None
             return
-        actor = actor_from(options)
+        actor = actor_from(options, VERB_ACTIONS[verb], Scope.of(scale_set))
         reason = options["reason"]
         try:
             if verb == "start":

@@ -28,6 +28,7 @@ MANUAL_UPGRADE = f"{SCALE_SETS}/manualUpgrade/action"
 PAUSE_UPGRADE = f"{SCALE_SETS}/rollingUpgrades/pause/action"
 RESUME_UPGRADE = f"{SCALE_SETS}/rollingUpgrades/resume/action"
 WRITE_FAULT_RULE = f"{SCALE_SETS}/faultRules/write"
+WRITE_GALLERY_VERSION = "Microsoft.Compute/galleries/images/versions/write"
 # Resource groups and subscriptions.
 READ_RESOURCE_GROUP = "Microsoft.Resources/subscriptions/resourceGroups/read"
 WRITE_RESOURCE_GROUP = "Microsoft.Resources/subscriptions/resourceGroups/write"

@@ -34,7 +34,7 @@ async function submit(form) {
       credentials: "same-origin",
     });
     const answer = await response.json().catch(() => ({ ok: false, message: `The server answered ${response.status}.` }));
-    if (response.status === 403) answer.message = "Only operators may do this.";
+    if (response.status === 403 && !answer.message) answer.message = "Your role does not allow this here.";
     if (answer.ok) {
       succeeded(form, answer);
       if (shared) shared.value = "";
