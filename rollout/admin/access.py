@@ -45,15 +45,13 @@ class RoleAssignmentForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.request = request
         allowed = grants(request)
-        self.fields["subscription"].queryset = Subscription.objects.filter(  # type: ignore[attr-defined]
-            _subscriptions_q(allowed)
-        )
-        self.fields["resource_group"].queryset = ResourceGroup.objects.filter(  # type: ignore[attr-defined]
-            allowed.within("", WRITE_ROLE_ASSIGNMENT)
-        )
-        self.fields[
-            "subscription"
-        ].help_text = "Empty: the root scope '/' (every subscription); superusers only."
+        if "subscription" in self.fields:  # absent on the read-only view of an assignment
+            field: Any = self.fields["subscription"]
+            field.queryset = Subscription.objects.filter(_subscriptions_q(allowed))
+            field.help_text = "Empty: the root scope '/' (every subscription); superusers only."
+        if "resource_group" in self.fields:
+            field = self.fields["resource_group"]
+            field.queryset = ResourceGroup.objects.filter(allowed.within("", WRITE_ROLE_ASSIGNMENT))
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

@@ -17,6 +17,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -49,7 +50,8 @@ View = Callable[..., HttpResponse]
 def scale_set_action(control: str, target: str) -> Callable[[View], View]:
     """A logged-in user's POST (CSRF is checked by the middleware) whose role allows the
     control's action on the scale set (``permissions.CONTROLS``); else 403 with Azure's
-    ``AuthorizationFailed`` message next to the control ``target``, and nothing changed."""
+    ``AuthorizationFailed`` message (in JSON, shown next to the control ``target``; on a page,
+    for a plain form post), and nothing changed."""
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -60,6 +62,8 @@ def scale_set_action(control: str, target: str) -> Callable[[View], View]:
             try:
                 grants_for(request).require(CONTROLS[control], Scope.of(scale_set))
             except ServiceError as error:
+                if not _wants_json(request):
+                    raise PermissionDenied(error.message) from None
                 return _refused(request, scale_set, target, error)
             return view(request, pk, *args, **kwargs)
 

@@ -21,7 +21,6 @@ from azure.core.credentials import AccessToken
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.compute import ComputeManagementClient
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
 from rollout.models import HealthProbe, LoadBalancerSku, OsType, Region
@@ -31,6 +30,7 @@ from tests.support.fleets import (
     OLD_VERSION,
     PUBLISHED,
     UBUNTU,
+    grant,
     probe,
     publish_platform_image,
     region,
@@ -127,9 +127,6 @@ def world(stack: Stack, django_user_model: Any) -> World:
     group = resource_group(RESOURCE_GROUP, subscription_id=SUBSCRIPTION)
     standard = probe(group, westeurope, name="lb", sku=LoadBalancerSku.STANDARD)
     basic = probe(group, westeurope, name="lb-basic", sku=LoadBalancerSku.BASIC)
-    operator = django_user_model.objects.create_user("operator")
-    operator.user_permissions.add(
-        Permission.objects.get(codename="operate_scaleset", content_type__app_label="rollout")
-    )
-    django_user_model.objects.create_user("viewer")
+    grant(django_user_model.objects.create_user("operator"), "Contributor")
+    grant(django_user_model.objects.create_user("viewer"), "Reader")
     return World(westeurope, standard, basic, token_for("operator"), token_for("viewer"))

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from rollout.demo import fleet as demo
-from rollout.management.commands.create_demo_operator import DEMO_PASSWORD, operators_group
+from rollout.management.commands.create_demo_operator import DEMO_PASSWORD
 from rollout.models import (
     HealthProbe,
     LoadBalancer,
@@ -29,9 +29,12 @@ from rollout.models import (
     ProbeProtocol,
     Region,
     ResourceGroup,
+    RoleAssignment,
     ScaleSet,
     Subscription,
 )
+from rollout.services.access.scopes import Scope
+from rollout.services.resource_groups import ensure_subscription
 from rollout.services.scale_sets.placement import create_instances
 
 UBUNTU = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-LTS"}
@@ -55,6 +58,7 @@ __all__ = [
     "Site",
     "add_scale_set",
     "demo_fleet",
+    "grant",
     "probe",
     "publish_platform_image",
     "region",
@@ -65,8 +69,9 @@ __all__ = [
 def demo_fleet(*, password: str = DEMO_PASSWORD, admin: bool = False) -> dict[str, ScaleSet]:
     """The demo fleet (``seed_demo``) and its logins, by scale set name.
 
-    ``operator`` is in the operators group (and staff and superuser when ``admin``, as
-    ``create_demo_operator`` makes it); ``viewer`` may only look. Both log in with ``password``.
+    ``operator`` is Owner of the demo subscription (and staff and superuser when ``admin``,
+    as ``create_demo_operator`` makes it); ``viewer`` is its Reader. Both log in with
+    ``password``.
     """
     demo.seed()
     users = get_user_model()
@@ -74,11 +79,31 @@ def demo_fleet(*, password: str = DEMO_PASSWORD, admin: bool = False) -> dict[st
     operator.is_staff = operator.is_superuser = admin
     operator.set_password(password)
     operator.save()
-    operator.groups.add(operators_group())
     viewer, _ = users.objects.get_or_create(username="viewer")
     viewer.set_password(password)
     viewer.save()
+    grant(operator, "Owner", f"/subscriptions/{demo.DEMO_SUBSCRIPTION}")
+    grant(viewer, "Reader", f"/subscriptions/{demo.DEMO_SUBSCRIPTION}")
     return {s.name: s for s in ScaleSet.objects.filter(resource_group__name="rollwright-demo")}
+
+
+def grant(user: Any, role: str = "Contributor", scope: str = "/") -> None:
+    """Give ``user`` ``role`` at ``scope`` (R1): ``/`` (everywhere, as any operator could act
+    before roles), ``/subscriptions/{id}`` (created if new) or ``.../resourceGroups/{name}``.
+
+    Set-up, as the other builders here: the row is written directly, not through the audited
+    service, so a test's event log holds only what the test did."""
+    where = Scope.parse(scope)
+    subscription = group = None
+    if where.subscription_id is not None:
+        subscription = ensure_subscription(where.subscription_id)
+        if where.resource_group is not None:
+            group = ResourceGroup.objects.get(
+                subscription=subscription, name__iexact=where.resource_group
+            )
+    RoleAssignment.objects.get_or_create(
+        principal=user, role=role, subscription=subscription, resource_group=group
+    )
 
 
 def region(

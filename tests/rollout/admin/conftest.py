@@ -4,7 +4,7 @@ forms the way a browser would."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from django.db.models import Model
 from django.forms import BaseForm, CheckboxInput, MultiWidget
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from rollout.models import (
     Event,
@@ -45,8 +46,10 @@ from rollout.models import (
     UpgradeOperation,
 )
 from rollout.models.api import ApiToken, AsyncOperation, AsyncOperationKind, token_digest
+from rollout.services.access.service_principals import create_service_principal
 from rollout.services.scale_sets.placement import create_instances
 from tests.rollout.services.releases.fleet import add_release_rows
+from tests.support.fleets import grant
 
 VERSION = "22.04.202401010"
 UBUNTU = {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy", "sku": "22_04-LTS"}
@@ -152,7 +155,12 @@ def world(db: Any) -> World:
     )
     FaultRule.objects.create(scale_set=web, kind=FaultKind.NEVER_HEALTHY, created_at=T0)
     operator = User.objects.create_user("operator")
-    ApiToken.objects.create(user=operator, prefix="a1b2c3", token_hash=token_digest("secret"))
+    ApiToken.objects.create(
+        user=operator,
+        prefix="a1b2c3",
+        token_hash=token_digest("secret"),
+        expires_at=timezone.now() + timedelta(days=90),
+    )
     AsyncOperation.objects.create(
         subscription_id=subscription.subscription_id,
         location="westeurope",
@@ -163,6 +171,8 @@ def world(db: Any) -> World:
         started_at=T0,
     )
     add_release_rows(bare)  # releases, trigger policies, maintenance windows (T1-T7)
+    grant(operator, "Reader", resource_group.arm_id)  # access (R1, A2)
+    create_service_principal("deploy-bot")
     return World(region, resource_group, probe, web, bare, extension)
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.http import HttpResponse
 from django.test import Client
 
@@ -23,6 +22,7 @@ from rollout.models import (
 )
 from rollout.services.access.tokens import issue_token
 from tests.rollout.conftest import UBUNTU
+from tests.support.fleets import grant
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 COMPUTE_VERSION = "2026-04-01"
@@ -90,15 +90,15 @@ def error_of(response: HttpResponse) -> dict[str, Any]:
 @pytest.fixture
 def operator(django_user_model: Any) -> Any:
     user = django_user_model.objects.create_user("operator")
-    user.user_permissions.add(
-        Permission.objects.get(codename="operate_scaleset", content_type__app_label="rollout")
-    )
+    grant(user, "Contributor")  # anywhere: what operators could do before roles (R1)
     return user
 
 
 @pytest.fixture
 def viewer(django_user_model: Any) -> Any:
-    return django_user_model.objects.create_user("viewer")
+    user = django_user_model.objects.create_user("viewer")
+    grant(user, "Reader")
+    return user
 
 
 @pytest.fixture

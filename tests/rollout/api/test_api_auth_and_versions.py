@@ -208,7 +208,8 @@ class TestCreateApiTokenCommand:
         assert row.user == operator
         assert row.token_hash == token_digest(token)
         assert "shown only now" in err.getvalue()
-        assert "read and write" in err.getvalue()
+        assert "Contributor of /" in err.getvalue()  # its roles (R1)
+        assert "valid until" in err.getvalue()
         assert Arm(Client(), token)("GET", f"{VMSS}/tiny3").status_code == 200
 
     def test_it_refuses_an_unknown_user(self, db):

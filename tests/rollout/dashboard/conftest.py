@@ -1,4 +1,5 @@
-"""Personas of the dashboard tests: an operator who may act, a viewer who may only look."""
+"""Personas of the dashboard tests: an operator who may act (Contributor everywhere), a viewer
+who may only look (Reader everywhere)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from rollout.management.commands.create_demo_operator import operators_group
+from tests.support.fleets import grant
 
 PASSWORD = "rollwright-test"
 
@@ -16,13 +17,15 @@ PASSWORD = "rollwright-test"
 @pytest.fixture
 def operator(db: Any) -> User:
     user = User.objects.create_user("olivia", password=PASSWORD)
-    user.groups.add(operators_group())
+    grant(user, "Contributor")
     return user
 
 
 @pytest.fixture
 def viewer(db: Any) -> User:
-    return User.objects.create_user("victor", password=PASSWORD)
+    user = User.objects.create_user("victor", password=PASSWORD)
+    grant(user, "Reader")
+    return user
 
 
 @pytest.fixture

@@ -10,10 +10,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from rollout.demo.fleet import DEMO_SUBSCRIPTION
 from rollout.models import FaultKind, FaultRule, ScaleSet, StartedBy
 from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.tasks.upgrades import advance_once
 from tests.rollout.conftest import automatic
+from tests.support.fleets import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +196,7 @@ def test_t5_the_fleet_and_the_scale_set_page_say_why_the_next_automatic_upgrade_
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user("watcher", password="pw")
+    grant(user, "Reader", f"/subscriptions/{DEMO_SUBSCRIPTION}")
     client.force_login(user)
     row = client.get(reverse("dashboard:fleet_row", args=[demo["api-5"].pk])).content.decode()
     line = row[row.index('<p class="next-upgrade"') : row.index("</p>", row.index("next-upgrade"))]

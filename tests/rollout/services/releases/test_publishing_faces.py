@@ -8,7 +8,6 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client
 
@@ -25,6 +24,7 @@ from rollout.models import (
 from rollout.services.access.tokens import issue_token
 from rollout.services.releases.publishing import publish_image_version
 from tests.rollout.services.releases.fleet import NEW, UBUNTU, Fleet
+from tests.support.fleets import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +36,7 @@ SKU_PATH = (
 
 
 def token_for(user: Any, *, operator: bool) -> str:
-    if operator:
-        user.user_permissions.add(
-            Permission.objects.get(codename="operate_scaleset", content_type__app_label="rollout")
-        )
+    grant(user, "Contributor" if operator else "Reader")
     return issue_token(user, "tests")[1]
 
 
