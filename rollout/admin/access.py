@@ -72,14 +72,10 @@ class RoleAssignmentForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 def _subscriptions_q(allowed: Any) -> Q:
+    """The subscriptions where the user may assign roles somewhere (at it, or at one of its
+    groups); ``clean`` checks the scope actually chosen."""
     ids, everywhere = allowed.subscriptions(WRITE_ROLE_ASSIGNMENT)
-    if everywhere:
-        return Q()
-    # Only subscription-level (or root) grants allow assigning at the subscription itself.
-    at_subscription = {
-        g.subscription_id for g in allowed.grants if g.resource_group is None and g.subscription_id
-    }
-    return Q(subscription_id__in=ids & at_subscription)
+    return Q() if everywhere else Q(subscription_id__in=ids)
 
 
 @admin.register(RoleAssignment)

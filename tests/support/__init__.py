@@ -3,7 +3,8 @@ integration tests, the fault tests and every benchmark under bench/.
 
 * ``processes``: ``Process``, a subprocess in its own process group with its output in a log
   file; ``stop()`` (SIGTERM, then SIGKILL), ``kill()`` (-9), ``restart()``, ``tail()``.
-* ``servers``: ``Server`` (daphne, ready on /healthz), ``Worker`` and ``Beat`` (Celery, ready
+* ``servers``: ``Server`` (daphne, ready on /healthz; over https with a ``Tls`` certificate
+  made by trustme), ``Worker`` and ``Beat`` (Celery, ready
   from their logs), ``free_port()``.
 * ``stack``: ``Stack``, a web server, workers and beat on one ``environment()``.
 * ``brokers``: ``claim_redis_database()`` (a Redis database of the run's own),
@@ -62,7 +63,7 @@ from tests.support.processes import (
     wait_until,
 )
 from tests.support.scratch import ScratchRollwright, scratch_rollwright
-from tests.support.servers import Beat, Server, Worker, free_port
+from tests.support.servers import Beat, Server, Tls, Worker, free_port
 from tests.support.stack import Stack, configure_django, environment
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "ScratchRollwright",
     "Server",
     "Stack",
+    "Tls",
     "Worker",
     "chromium_available",
     "chromium_launch_options",

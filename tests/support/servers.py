@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import urllib.request
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
@@ -26,10 +28,39 @@ def free_port() -> int:
     return port
 
 
+@dataclass(frozen=True)
+class Tls:
+    """A throw-away certificate for ``localhost`` and 127.0.0.1, its key, and the CA that
+    signed it (what a client must trust: ``REQUESTS_CA_BUNDLE``, ``ssl.create_default_context``)."""
+
+    certificate: Path
+    key: Path
+    ca: Path
+
+    @classmethod
+    def make(cls, directory: Path) -> Tls:
+        """Made by ``trustme`` (a test dependency) in ``directory``."""
+        import trustme
+
+        authority = trustme.CA()
+        issued = authority.issue_cert("localhost", "127.0.0.1")
+        tls = cls(directory / "server.pem", directory / "server.key", directory / "ca.pem")
+        issued.cert_chain_pems[0].write_to_path(str(tls.certificate))
+        for pem in issued.cert_chain_pems[1:]:
+            pem.write_to_path(str(tls.certificate), append=True)
+        issued.private_key_pem.write_to_path(str(tls.key))
+        authority.cert_pem.write_to_path(str(tls.ca))
+        return tls
+
+    def context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca))
+
+
 class Server(Process):
     """daphne serving ``rollout.asgi`` on 127.0.0.1; ready when ``/healthz`` answers 200.
 
     The port is chosen once, so ``restart()`` comes back where the browsers look for it.
+    With ``tls`` it serves https only (a Twisted ssl endpoint), at ``https://localhost:port``.
     """
 
     ready_timeout = 30.0
@@ -41,15 +72,26 @@ class Server(Process):
         env: Mapping[str, str] | None = None,
         port: int | None = None,
         name: str = "daphne",
+        tls: Tls | None = None,
     ) -> None:
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = python_module("daphne", "-b", "127.0.0.1", "-p", str(self.port), APPLICATION)
+        self.tls = tls
+        if tls is None:
+            self.url = f"http://127.0.0.1:{self.port}"
+            command = python_module("daphne", "-b", "127.0.0.1", "-p", str(self.port), APPLICATION)
+        else:
+            self.url = f"https://localhost:{self.port}"
+            endpoint = f"ssl:{self.port}:interface=127.0.0.1:privateKey={tls.key}"
+            endpoint += f":certKey={tls.certificate}"
+            command = python_module("daphne", "-e", endpoint, APPLICATION)
         super().__init__(name, command, log=logs / f"{name}.log", env=env)
 
     def is_ready(self) -> bool:
+        context = self.tls.context() if self.tls is not None else None
         try:
-            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as answer:
+            with urllib.request.urlopen(
+                f"{self.url}/healthz", timeout=1, context=context
+            ) as answer:
                 return bool(answer.status == 200)
         except OSError:
             return False

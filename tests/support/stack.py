@@ -13,7 +13,7 @@ from types import TracebackType
 
 from tests.support.databases import database_url
 from tests.support.processes import ROOT, Process, stop_all
-from tests.support.servers import Beat, Server, Worker
+from tests.support.servers import Beat, Server, Tls, Worker
 
 
 def environment(
@@ -134,11 +134,13 @@ class Stack:
         beat: bool = False,
         pool: str = "threads",
         concurrency: int = 2,
+        tls: Tls | None = None,
     ) -> Stack:
-        """Spawn the web server, ``workers`` workers and beat together, then wait for each."""
+        """Spawn the web server (over https with ``tls``), ``workers`` workers and beat
+        together, then wait for each."""
         spawned: list[Process] = []
         if web:
-            spawned.append(self.add_web(wait=False))
+            spawned.append(self.add_web(wait=False, tls=tls))
         for _ in range(workers):
             spawned.append(self.add_worker(wait=False, pool=pool, concurrency=concurrency))
         if beat:
@@ -151,10 +153,12 @@ class Stack:
             raise
         return self
 
-    def add_web(self, *, wait: bool = True, port: int | None = None) -> Server:
+    def add_web(
+        self, *, wait: bool = True, port: int | None = None, tls: Tls | None = None
+    ) -> Server:
         if self.web is not None:
             raise RuntimeError("this stack has a web server already")
-        self.web = Server(self.logs, env=self.env, port=port)
+        self.web = Server(self.logs, env=self.env, port=port, tls=tls)
         self.web.start(wait=wait)
         return self.web
 
