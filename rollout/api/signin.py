@@ -98,6 +98,16 @@ def token(request: HttpRequest, tenant: str) -> HttpResponse:
     """The OAuth2 token endpoint: client credentials of a service principal."""
     if not known_tenant(tenant):
         return unknown_tenant(tenant)
+    if request.POST.get("grant_type") != "client_credentials":
+        # Only service principals sign in here: no password grant (whose answers would tell
+        # a guessed password from a wrong one), no codes, no refresh tokens.
+        return JsonResponse(
+            {
+                "error": "unsupported_grant_type",
+                "error_description": "Only grant_type=client_credentials is supported.",
+            },
+            status=400,
+        )
     response: HttpResponse = _token_view(request)
     return response
 

@@ -144,7 +144,8 @@ def test_a2_the_secret_may_come_in_a_basic_authorization_header(robot: Any) -> N
         ({"client_id": "00000000-0000-0000-0000-00000000dead"}, "invalid_client"),
         ({"scope": "https://graph.microsoft.com/.default"}, "invalid_scope"),
         ({"scope": "https://management.core.windows.net/"}, "invalid_scope"),
-        ({"grant_type": "password", "username": "u", "password": "p"}, "unauthorized_client"),
+        ({"grant_type": "password", "username": "u", "password": "p"}, "unsupported_grant_type"),
+        ({"grant_type": "refresh_token", "refresh_token": "x"}, "unsupported_grant_type"),
     ],
 )
 def test_a2_bad_token_requests_are_refused(
