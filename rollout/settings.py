@@ -101,6 +101,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # R1: the header's badge, the user's strongest role and where each holds.
+                "rollout.dashboard.permissions.role_badge",
             ],
         },
     },

@@ -79,3 +79,32 @@ def require_read(request: HttpRequest, scale_set: Any) -> None:
             f"You have no role that lets you see the scale set {scale_set.name} ({scope}). "
             "An Owner of its resource group or subscription can give you one (Reader, or more)."
         )
+
+
+STRENGTH = ("Owner", "Contributor", "Rollout Operator", "Reader")
+
+
+def role_badge(request: HttpRequest) -> dict[str, Any]:
+    """Template context: the strongest role the user holds anywhere, and where each holds
+    (the header's badge and its tooltip)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    grants = grants_for(request).grants
+    held = {grant.role for grant in grants}
+    strongest = next((role for role in STRENGTH if role in held), "")
+    where = "; ".join(
+        f"{grant.role} of "
+        + (
+            f"/subscriptions/{grant.subscription_id}"
+            + (f"/resourceGroups/{grant.resource_group}" if grant.resource_group else "")
+            if grant.subscription_id
+            else "/"
+        )
+        for grant in grants
+    )
+    return {
+        "role_badge": strongest or "no role",
+        "role_acts": strongest in ("Owner", "Contributor", "Rollout Operator"),
+        "role_where": where or "No role anywhere: ask an Owner for one.",
+    }

@@ -168,7 +168,7 @@ def test_a_viewer_sees_everything_but_no_button(
 ) -> None:
     web10 = fleet["web-10"]
     page = log_in(browser, stack, "viewer")
-    assert page.locator("text=read-only").count() == 1
+    assert page.locator(".role.role-viewer", has_text="Reader").count() == 1  # its role (R1)
     assert page.locator('[role="switch"]').count() == 0
     page.goto(f"{stack.url}/scale-sets/{web10.pk}/")
     page.wait_for_selector("#live-status[data-status=live]")

@@ -115,7 +115,7 @@ class TestFleet:
         html = page(viewer_client, "fleet")
         assert 'role="switch"' not in html
         assert "Auto-upgrade off" in html
-        assert "read-only" in html
+        assert '<span class="role role-viewer" title="Reader of /">Reader</span>' in html
 
 
 class TestLivePage:
