@@ -11,11 +11,12 @@ PYTHON := $(BIN)/python
 MANAGE := $(PYTHON) manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv install run test lint format bench chromium clean
+.PHONY: help venv install run test test-quick lint format bench chromium clean
 
 help:
 	@echo "make run      install, migrate, seed the demo fleet and serve http://127.0.0.1:8000"
 	@echo "make test     install, then ruff, mypy and the whole pytest suite"
+	@echo "make test-quick  the same without the tests marked slow (minutes each)"
 	@echo "make lint     ruff format --check, ruff check, mypy"
 	@echo "make format   ruff format, ruff check --fix"
 	@echo "make bench    run every bench/*.py and print its figures"
@@ -43,8 +44,9 @@ $(STAMP): pyproject.toml | $(PYTHON)
 	$(PYTHON) -m pip install --disable-pip-version-check --quiet -e '.[test]'
 	@touch $@
 
-# make run: the web server, a Celery worker and beat in the foreground; Ctrl-C stops them all,
-# and the redis-server that ensure_redis may have started for this run.
+# make run: the web server, a Celery worker and beat under supervisord in the foreground (a
+# process that exits is restarted, and the console says so); Ctrl-C stops them all, and the
+# redis-server that ensure_redis may have started for this run.
 run: export DEBUG := 1
 run: export ROLLWRIGHT_TIME_SCALE ?= 60
 run: $(STAMP)
@@ -54,11 +56,16 @@ run: $(STAMP)
 	$(MANAGE) ensure_redis
 	@echo "Rollwright at http://$${HOST:-127.0.0.1}:$${PORT:-8000}/ (time scale $$ROLLWRIGHT_TIME_SCALE; Ctrl-C stops it)"
 	@trap '$(MANAGE) ensure_redis --stop' EXIT; \
-	PATH="$(CURDIR)/$(BIN):$$PATH" PORT="$${PORT:-8000}" $(BIN)/honcho start -f Procfile
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST="$${HOST:-127.0.0.1}" PORT="$${PORT:-8000}" \
+	ROLLWRIGHT_RUN_DIR="$(CURDIR)/var" $(BIN)/supervisord -c supervisord.conf
 
 test: $(STAMP) chromium lint
 	@echo "Database: $${DATABASE_URL:-SQLite under var/ (the default)}"
 	$(BIN)/pytest
+
+# Everything but the tests marked slow (the 5-minute Redis outage): for a developer's loop.
+test-quick: $(STAMP) chromium lint
+	$(BIN)/pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

@@ -25,13 +25,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
-import os
 import queue
 import re
 import statistics
-import struct
 import subprocess
 import sys
 import threading
@@ -50,6 +47,7 @@ from tests.support import (  # noqa: E402
     scratch_rollwright,
     session_cookie,
 )
+from tests.support.websockets import handshake, masked, read_frame  # noqa: E402
 
 CLIENTS = 50
 FIRST_ID = re.compile(rb'"events": \[\{"id": (\d+)')
@@ -58,37 +56,8 @@ FIRST_ID = re.compile(rb'"events": \[\{"id": (\d+)')
 # -- the clients (a subprocess: `live_latency.py --clients N --port P --path ... --cookie ...`)
 
 
-async def read_frame(reader: asyncio.StreamReader) -> tuple[bool, int, bytes]:
-    """One frame from the server (unmasked): (final, opcode, payload)."""
-    head = await reader.readexactly(2)
-    final, opcode, length = bool(head[0] & 0x80), head[0] & 0x0F, head[1] & 0x7F
-    if length == 126:
-        length = struct.unpack(">H", await reader.readexactly(2))[0]
-    elif length == 127:
-        length = struct.unpack(">Q", await reader.readexactly(8))[0]
-    return final, opcode, await reader.readexactly(length)
-
-
-def masked(opcode: int, payload: bytes) -> bytes:
-    """A small client frame (a pong): clients must mask what they send."""
-    key = os.urandom(4)
-    body = bytes(byte ^ key[i % 4] for i, byte in enumerate(payload))
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + key + body
-
-
 async def client(port: int, path: str, cookie: str, arrivals: list[tuple[int, float]]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**24)
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        (
-            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-            f"Origin: http://127.0.0.1:{port}\r\nCookie: {cookie}\r\n\r\n"
-        ).encode()
-    )
-    status = await reader.readuntil(b"\r\n\r\n")
-    if b" 101 " not in status.split(b"\r\n", 1)[0]:
-        raise RuntimeError(f"handshake refused: {status[:60]!r}")
+    reader, writer = await handshake(port, path, cookie)
     parts: list[bytes] = []
     while True:
         final, opcode, payload = await read_frame(reader)

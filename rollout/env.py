@@ -40,6 +40,16 @@ def env_str(name: str, default: str, environ: Mapping[str, str] | None = None) -
     return default if raw is None or raw.strip() == "" else raw.strip()
 
 
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], environ: Mapping[str, str] | None = None
+) -> str:
+    """Read one of ``choices`` (any case)."""
+    value = env_str(name, default, environ).lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}.")
+    return value
+
+
 def env_list(name: str, default: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
     """Read a comma-separated list; blanks between commas are refused."""
     raw = _raw(name, environ)
@@ -69,6 +79,25 @@ def env_float(
         raise ImproperlyConfigured(f"{name}={raw!r} is not a finite number.")
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum:g}.")
+    return value
+
+
+def env_int(
+    name: str,
+    default: int,
+    environ: Mapping[str, str] | None = None,
+    *,
+    minimum: int | None = 0,
+) -> int:
+    raw = _raw(name, environ)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
     return value
 
 
@@ -112,18 +141,3 @@ def env_guid(name: str, default: str, environ: Mapping[str, str] | None = None) 
     if not GUID_PATTERN.match(value):
         raise ImproperlyConfigured(f"{name}={value!r} is not a GUID.")
     return value.lower()
-
-
-def env_int(
-    name: str, default: int, environ: Mapping[str, str] | None = None, *, minimum: int = 0
-) -> int:
-    raw = _raw(name, environ)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
-    return value

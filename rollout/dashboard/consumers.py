@@ -8,6 +8,9 @@
    little older than that id, committed late by a concurrent transaction, are sent again; the
    browser ignores an id it has seen and re-applying a state changes nothing.
 4. Forward every message of the group as it comes: one message per engine step.
+5. Re-join the group every ``CHANNEL_GROUP_REJOIN`` seconds while connected: the channel
+   layer forgets members after ``CHANNEL_GROUP_EXPIRY`` seconds, so the members of a web
+   process that died leave soon, and a page open for hours stays in its group.
 
 The consumers read, and write nothing. The fleet's socket carries only the events of scale
 sets the user may see; an event that belongs to no scale set (a release, a publication, a
@@ -18,7 +21,10 @@ every ``GRANTS_TTL`` seconds, so a role taken away stops the stream.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -28,6 +34,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from rollout.dashboard.fleet import fleet_snapshot
 from rollout.dashboard.live import scale_set_snapshot
@@ -37,6 +44,8 @@ from rollout.models import Event, ScaleSet
 from rollout.services.access.grants import Grants, grants_of
 from rollout.services.access.roles import READ_SCALE_SET
 from rollout.services.access.scopes import Scope
+
+logger = logging.getLogger(__name__)
 
 # A resume further behind than this gets a fresh snapshot instead of the events.
 MAX_CATCH_UP = 20_000
@@ -100,6 +109,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
     _grants: Grants | None = None
     _grants_read: float = 0.0
     _visible: dict[int, bool]
+    _rejoining: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -111,6 +121,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
             await self.close(code=refusal)
             return
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self._rejoining = asyncio.create_task(self._rejoin())
         await self.accept()
         after = self._after()
         if after is None:
@@ -123,8 +134,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
             await self.send_events(events, catch_up=True)
 
     async def disconnect(self, code: int) -> None:
+        if self._rejoining is not None:
+            self._rejoining.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rejoining
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def _rejoin(self) -> None:
+        """Renew the group membership before the channel layer's group expiry ends it."""
+        while True:
+            await asyncio.sleep(settings.CHANNEL_GROUP_REJOIN)
+            try:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+            except Exception:  # Redis restarting: the next round, or the reconnect, re-joins
+                logger.warning("could not renew %s in %s", self.channel_name, self.group)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "resync":

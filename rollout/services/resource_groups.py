@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from rollout.models import (
@@ -121,7 +121,9 @@ def delete_resource_group(group: ResourceGroup) -> None:
     while a scale set elsewhere uses one of its probes or gallery images."""
     try:
         with transaction.atomic():
-            scale_sets = ScaleSet.objects.select_for_update().filter(resource_group=group)
+            scale_sets = ScaleSet.objects.select_for_update(of=("self",)).filter(
+                resource_group=group
+            )
             refuse_while_upgrading(scale_sets, f"A scale set of the resource group {group.name}")
             scale_sets.delete()
             group.galleries.all().delete()
@@ -144,3 +146,22 @@ def require_resource_group(subscription_id: str, name: str) -> ResourceGroup:
     if group is None:
         raise not_found(f"Resource group '{name}' could not be found.", "ResourceGroupNotFound")
     return group
+
+
+def resource_group_for_new_resource(
+    subscription: Subscription, name: str, location: str
+) -> ResourceGroup:
+    """The resource group ``name``, created with the first scale set PUT into it. Concurrent
+    PUTs of different scale sets into a new group all get it: the one whose insert loses the
+    race (a unique violation, in a savepoint) reads the winner's row."""
+    group = ResourceGroup.objects.filter(subscription=subscription, name__iexact=name).first()
+    if group is not None:
+        return group
+    check_name("resourceGroup", name)
+    try:
+        with transaction.atomic():
+            return ResourceGroup.objects.create(
+                subscription=subscription, name=name, location=location
+            )
+    except IntegrityError:
+        return ResourceGroup.objects.get(subscription=subscription, name__iexact=name)

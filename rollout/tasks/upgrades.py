@@ -6,26 +6,38 @@ The work is ``rollout.services.upgrades.stepping``'s; these only loop and re-enq
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
 from rollout.services import wakeups
-from rollout.services.upgrades.stepping import advance_once, overdue_operations
+from rollout.services.upgrades.stepping import advance_once, held_elsewhere, overdue_operations
 
 logger = logging.getLogger(__name__)
 
 # Steps one task may run back to back while each asks to look again at once.
 STEPS_PER_TASK = 50
+# A wake-up that found the operation's row held by another transaction tries again after
+# HELD_RETRY_DELAY, at most HELD_RETRIES times (5 s), after which the sweeper is the net.
+HELD_RETRY_DELAY = timedelta(milliseconds=200)
+HELD_RETRIES = 25
 
 
 @shared_task(name=wakeups.ADVANCE, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def advance(operation_id: int) -> None:
+def advance(operation_id: int, held_retries: int = 0) -> None:
     """Advance an operation; while the engine asks to look again at once, keep stepping here
-    (each step its own transaction) instead of a round trip through the broker."""
+    (each step its own transaction) instead of a round trip through the broker. When another
+    transaction holds the operation's row, try again shortly (bounded)."""
     for _ in range(STEPS_PER_TASK):
         recheck_at = advance_once(operation_id)
-        if recheck_at is None or recheck_at > timezone.now():
+        if recheck_at is None:
+            if held_retries < HELD_RETRIES and held_elsewhere(operation_id):
+                logger.debug("operation %s is held elsewhere; retrying", operation_id)
+                at = timezone.now() + HELD_RETRY_DELAY
+                wakeups.send(wakeups.ADVANCE, (operation_id, held_retries + 1), at)
+            return
+        if recheck_at > timezone.now():
             return
     wakeups.send(wakeups.ADVANCE, (operation_id,))
 

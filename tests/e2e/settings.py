@@ -4,13 +4,8 @@ own (``ROLLWRIGHT_TEST_REDIS_URL``, set by tests/e2e/conftest.py)."""
 
 from __future__ import annotations
 
+from rollout.settings import redis_channel_layer
 from tests.settings import *  # noqa: F403
 from tests.settings import TEST_REDIS_URL
 
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        # A socket timeout longer than channels-redis' 5 s blocking receive (channels_redis#422).
-        "CONFIG": {"hosts": [{"address": TEST_REDIS_URL, "socket_timeout": 30}]},
-    }
-}
+CHANNEL_LAYERS = {"default": redis_channel_layer(TEST_REDIS_URL)}

@@ -55,6 +55,12 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
     target = latest_available_version(web10)
     assert target is not None
     page = log_in(browser, stack, "operator")
+    # The Content-Security-Policy allows no inline script and no style attribute: the browser
+    # reports anything the pages still try (issue 11, item 6).
+    refused: list[str] = []
+    page.context.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
     fleet_page = page.context.new_page()
     fleet_page.goto(f"{stack.url}/")
     row = fleet_page.locator(f'tr[data-scale-set="{web10.pk}"]')
@@ -122,6 +128,9 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
     row.locator(".status-badge.status-completed").wait_for()
     row.locator("text=10/10 done · 1 rolled back").wait_for()
     row.locator("text=×9").wait_for()  # refetched: 9 instances on the new image
+    bars = row.locator(".progress .bar")
+    assert bars.first.evaluate("bar => bar.getBoundingClientRect().width") > 0
+    assert page.locator("#progress .bar").first.evaluate("b => b.style.width").endswith("%")
 
     # H1: the history row, and B3: its replay in the same grid.
     page.click("nav.tabs >> text=History")
@@ -133,6 +142,10 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
     page.select_option("#replay-speed", "30")
     page.click("#replay-play")
     page.wait_for_selector('#grid [data-instance-id="8"][data-state="rolled_back"]', timeout=30_000)
+    page.goto(f"{stack.url}/scale-sets/{web10.pk}/preview/")
+    page.select_option("select[name=kind]", "automatic")  # submits itself (static/.../page.js)
+    page.wait_for_url("**/preview/?kind=automatic")
+    assert refused == [], refused
     page.context.close()
 
 

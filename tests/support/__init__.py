@@ -8,9 +8,11 @@ integration tests, the fault tests and every benchmark under bench/.
   from their logs), ``free_port()``.
 * ``stack``: ``Stack``, a web server, workers and beat on one ``environment()``.
 * ``brokers``: ``claim_redis_database()`` (a Redis database of the run's own),
-  ``RedisServer`` (a redis-server of a test's own, to kill and restart).
+  ``RedisServer`` (a redis-server of a test's own, to kill and restart), ``use_broker()``
+  (this process's Celery app on such a Redis).
 * ``databases``: the test database as a URL, ``ScratchDatabase`` for benchmarks, ending
-  PostgreSQL sessions.
+  PostgreSQL sessions, counting them (``count_sessions()``).
+* ``websockets``: ``LiveSocket``, a live page's websocket without a browser.
 * ``scratch``: ``scratch_rollwright()``, a benchmark's throw-away database and Redis database,
   this process set up and migrated on them.
 * ``browser``: Debian's Chromium for Playwright, ``log_in()``, ``session_cookie()``.
@@ -38,6 +40,7 @@ from tests.support.brokers import (
     claim_redis_database,
     flush,
     redis_answers,
+    use_broker,
 )
 from tests.support.browser import (
     CHROMIUM,
@@ -49,6 +52,7 @@ from tests.support.browser import (
 )
 from tests.support.databases import (
     ScratchDatabase,
+    count_sessions,
     database_url,
     ensure_postgres_database,
     is_postgres,
@@ -87,6 +91,7 @@ __all__ = [
     "chromium_launch_options",
     "claim_redis_database",
     "configure_django",
+    "count_sessions",
     "database_url",
     "ensure_postgres_database",
     "environment",
@@ -100,5 +105,6 @@ __all__ = [
     "stop_all",
     "terminate_other_sessions",
     "unwind_on_termination",
+    "use_broker",
     "wait_until",
 ]

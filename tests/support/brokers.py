@@ -13,8 +13,10 @@ a database is safe from others when each caller names its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -188,3 +190,27 @@ class RedisServer(Process):
 
     def is_ready(self) -> bool:
         return redis_answers(self.url(), timeout=0.5)
+
+
+@contextlib.contextmanager
+def use_broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app at the broker ``url`` while inside: what a test's
+    services queue (``rollout.services.wakeups``) reaches the workers of a stack on a Redis of
+    the test's own. Needs Django set up."""
+    from rollout.celery import app
+
+    def forget_connections() -> None:
+        # What app.close() leaves: the producer pool bound to the previous broker.
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    before = app.conf.broker_url
+    forget_connections()
+    app.conf.broker_url = url
+    try:
+        yield
+    finally:
+        forget_connections()
+        app.conf.broker_url = before

@@ -106,3 +106,23 @@ def terminate_other_sessions() -> int:
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         return len(cursor.fetchall())
+
+
+def count_sessions(*, application: str | None = None) -> int:
+    """The sessions open on Django's PostgreSQL database (0 on SQLite), this one excluded;
+    only those of the ``application`` (a harness process's name, its PGAPPNAME) when given."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0
+    query = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    with connection.cursor() as cursor:
+        if application is None:
+            cursor.execute(query)
+        else:
+            cursor.execute(query + " AND application_name = %s", [application])
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0

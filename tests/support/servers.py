@@ -56,6 +56,12 @@ class Tls:
         return ssl.create_default_context(cafile=str(self.ca))
 
 
+def named(env: Mapping[str, str] | None, name: str) -> dict[str, str]:
+    """``env`` with PGAPPNAME: PostgreSQL shows the process's sessions under its name
+    (``count_sessions(application=name)``)."""
+    return {"PGAPPNAME": name, **(env or {})}
+
+
 class Server(Process):
     """daphne serving ``rollout.asgi`` on 127.0.0.1; ready when ``/healthz`` answers 200.
 
@@ -84,7 +90,7 @@ class Server(Process):
             endpoint = f"ssl:{self.port}:interface=127.0.0.1:privateKey={tls.key}"
             endpoint += f":certKey={tls.certificate}"
             command = python_module("daphne", "-e", endpoint, APPLICATION)
-        super().__init__(name, command, log=logs / f"{name}.log", env=env)
+        super().__init__(name, command, log=logs / f"{name}.log", env=named(env, name))
 
     def is_ready(self) -> bool:
         context = self.tls.context() if self.tls is not None else None
@@ -130,7 +136,7 @@ class Worker(Process):
             *(["-Q", ",".join(queues)] if queues else []),
             *arguments,
         )  # fmt: skip
-        super().__init__(name, command, log=logs / f"{name}.log", env=env)
+        super().__init__(name, command, log=logs / f"{name}.log", env=named(env, name))
 
     def is_ready(self) -> bool:
         return " ready." in self.output()
@@ -149,7 +155,7 @@ class Beat(Process):
         command = python_module(
             "celery", "-A", "rollout", "beat", "--loglevel=INFO", "--schedule", str(self.schedule)
         )
-        super().__init__(name, command, log=logs / f"{name}.log", env=env)
+        super().__init__(name, command, log=logs / f"{name}.log", env=named(env, name))
 
     def start(self, *, wait: bool = True) -> Self:
         for stale in self.schedule.parent.glob(f"{self.schedule.name}*"):

@@ -182,7 +182,7 @@ def publish_gallery_image_version(
         raise invalid_parameter("targetRegions lists a region twice.", TARGET_REGIONS)
     now = timezone.now()
     with transaction.atomic():
-        version = image.versions.select_for_update().filter(name=name).first()
+        version = image.versions.select_for_update(of=("self",)).filter(name=name).first()
         created = version is None
         if version is None:
             version = GalleryImageVersion(image=image, name=name, location=region)

@@ -78,7 +78,7 @@ def advance_replications(now: datetime | None = None) -> Advanced:
     result = Advanced()
     with transaction.atomic():
         replicas = list(
-            GalleryImageReplica.objects.select_for_update(skip_locked=True)
+            GalleryImageReplica.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("version__image", "region")
             .filter(state=ReplicationState.REPLICATING)
         )
@@ -122,7 +122,7 @@ def fail_replication(
     its region (T4)."""
     now = timezone.now()
     with transaction.atomic():
-        locked = GalleryImageReplica.objects.select_for_update().get(pk=replica.pk)
+        locked = GalleryImageReplica.objects.select_for_update(of=("self",)).get(pk=replica.pk)
         if locked.state != ReplicationState.REPLICATING:
             raise ServiceError(
                 "OperationNotAllowed",
@@ -152,7 +152,7 @@ def complete_replication(
     """Finish a replication now (for demos): the version is eligible in its region (T4)."""
     now = timezone.now()
     with transaction.atomic():
-        locked = GalleryImageReplica.objects.select_for_update().get(pk=replica.pk)
+        locked = GalleryImageReplica.objects.select_for_update(of=("self",)).get(pk=replica.pk)
         if locked.state != ReplicationState.REPLICATING:
             raise ServiceError(
                 "OperationNotAllowed",
@@ -170,7 +170,7 @@ def restart_replication(
     """Replicate again from 0% (after a failure, as re-publishing the region would)."""
     now = timezone.now()
     with transaction.atomic():
-        locked = GalleryImageReplica.objects.select_for_update().get(pk=replica.pk)
+        locked = GalleryImageReplica.objects.select_for_update(of=("self",)).get(pk=replica.pk)
         if locked.state == ReplicationState.COMPLETED:
             raise ServiceError(
                 "OperationNotAllowed", f"{locked} is already replicated.", status=409

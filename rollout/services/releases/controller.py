@@ -78,7 +78,7 @@ def reconcile_release(
     now = now or timezone.now()
     result = Reconciled()
     with transaction.atomic():
-        release = Release.objects.select_for_update().filter(pk=release_id).first()
+        release = Release.objects.select_for_update(of=("self",)).filter(pk=release_id).first()
         if release is None:
             return result
         if joining:

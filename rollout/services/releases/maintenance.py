@@ -94,7 +94,7 @@ def create_or_update_maintenance_configuration(
     }
     with transaction.atomic():
         configuration = (
-            MaintenanceConfiguration.objects.select_for_update()
+            MaintenanceConfiguration.objects.select_for_update(of=("self",))
             .filter(resource_group=resource_group, name__iexact=name)
             .first()
         )

@@ -114,7 +114,7 @@ def publish_image_version(
     wanted = _regions(regions)
     with transaction.atomic():
         row = (
-            PlatformImageVersion.objects.select_for_update()
+            PlatformImageVersion.objects.select_for_update(of=("self",))
             .filter(image=image, version=version)
             .first()
         )
@@ -126,7 +126,7 @@ def publish_image_version(
                         image=image, version=version, published_at=now
                     )
             except IntegrityError:  # published at the same moment by another request
-                row = PlatformImageVersion.objects.select_for_update().get(
+                row = PlatformImageVersion.objects.select_for_update(of=("self",)).get(
                     image=image, version=version
                 )
                 created = False
@@ -186,7 +186,7 @@ def _regions(names: Sequence[str] | None) -> list[Region]:
 def _create_or_extend_release(
     row: PlatformImageVersion, actor: Any, reason: str, now: datetime
 ) -> Release:
-    release = Release.objects.select_for_update().filter(platform_version=row).first()
+    release = Release.objects.select_for_update(of=("self",)).filter(platform_version=row).first()
     if release is None:
         release = Release.objects.create(
             kind=ReleaseKind.PLATFORM,
@@ -214,7 +214,7 @@ def _create_or_extend_release(
 def stop_release(release: Release, *, actor: Any = None, reason: str = "") -> Release:
     """Stop a release by hand: running upgrades finish, nothing new starts (B7: recorded)."""
     with transaction.atomic():
-        locked = Release.objects.select_for_update().get(pk=release.pk)
+        locked = Release.objects.select_for_update(of=("self",)).get(pk=release.pk)
         if locked.status != ReleaseStatus.ROLLING:
             raise ServiceError(
                 "OperationNotAllowed",
@@ -240,7 +240,7 @@ def resume_release(release: Release, *, actor: Any = None, reason: str = "") -> 
     once, their T5 delay long passed) and the phases go on (B7: recorded)."""
     now = timezone.now()
     with transaction.atomic():
-        locked = Release.objects.select_for_update().get(pk=release.pk)
+        locked = Release.objects.select_for_update(of=("self",)).get(pk=release.pk)
         if locked.status != ReleaseStatus.STOPPED:
             raise ServiceError(
                 "OperationNotAllowed",

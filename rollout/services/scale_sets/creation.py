@@ -2,8 +2,8 @@
 Gallery objects a publisher needs to publish an image version.
 
 Like every verb, these validate first and write nothing when they refuse (``ServiceError``).
-References in a request (a region name, an image id, a probe id) are resolved here, so the API,
-the admin and the commands get the same answers.
+References in a request (a region name, an image id, a probe id) are resolved here and in
+``references``, so the API, the admin and the commands get the same answers.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from rollout.models import (
     ImageKind,
     OsType,
     PlatformImage,
-    ResourceGroup,
     ScaleSet,
 )
 from rollout.services.errors import (
@@ -38,12 +37,10 @@ from rollout.services.resource_groups import (
     ensure_subscription,
     refuse_while_upgrading,
     resolve_region,
+    resource_group_for_new_resource,
 )
 from rollout.services.scale_sets.placement import create_instances
-from rollout.services.scale_sets.references import (
-    resolve_health_probe,
-    resolve_image_id,
-)
+from rollout.services.scale_sets.references import resolve_health_probe, resolve_image_id
 from rollout.services.scale_sets.updates import (
     ExtensionSpec,
     update_scale_set_model,
@@ -283,17 +280,9 @@ def _write_new_scale_set(
 ) -> None:
     with transaction.atomic():
         subscription = ensure_subscription(subscription_id)
-        group = ResourceGroup.objects.filter(
-            subscription=subscription, name__iexact=resource_group_name
-        ).first()
-        if group is None:
-            check_name("resourceGroup", resource_group_name)
-            group = ResourceGroup.objects.create(
-                subscription=subscription,
-                name=resource_group_name,
-                location=candidate.location.name,
-            )
-        candidate.resource_group = group
+        candidate.resource_group = resource_group_for_new_resource(
+            subscription, resource_group_name, candidate.location.name
+        )
         if candidate.enable_automatic_os_upgrade:
             candidate.auto_upgrade_first_enabled_at = timezone.now()  # T5
         candidate.save()
@@ -358,6 +347,6 @@ def update_scale_set(
 def delete_scale_set(scale_set: ScaleSet, *, actor: Any = None) -> None:
     """Delete a scale set with its instances; refused while an OS upgrade runs."""
     with transaction.atomic():
-        rows = ScaleSet.objects.select_for_update().filter(pk=scale_set.pk)
+        rows = ScaleSet.objects.select_for_update(of=("self",)).filter(pk=scale_set.pk)
         refuse_while_upgrading(rows, f"The scale set {scale_set.name}")
         rows.delete()

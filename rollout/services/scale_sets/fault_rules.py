@@ -97,7 +97,11 @@ def remove_fault_rule(
 ) -> None:
     """Delete one fault rule of ``scale_set``; its audit event keeps what it did."""
     with transaction.atomic():
-        rule = FaultRule.objects.select_for_update().filter(pk=rule_id, scale_set=scale_set).first()
+        rule = (
+            FaultRule.objects.select_for_update(of=("self",))
+            .filter(pk=rule_id, scale_set=scale_set)
+            .first()
+        )
         if rule is None:
             raise not_found(f"{scale_set.name} has no fault rule {rule_id}.", "NotFound")
         data = _event_data(rule)

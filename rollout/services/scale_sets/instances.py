@@ -36,7 +36,7 @@ def manual_upgrade_instances(
     Extensions are applied again, so renewed credentials heal U9's failed instances.
     """
     with transaction.atomic():
-        current = ScaleSet.objects.select_for_update().get(pk=scale_set.pk)
+        current = ScaleSet.objects.select_for_update(of=("self",)).get(pk=scale_set.pk)
         instances = list(
             current.instances.select_related("os_disk").filter(instance_id__in=instance_ids)
         )

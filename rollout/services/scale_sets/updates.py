@@ -142,7 +142,7 @@ def update_scale_set_model(
             f"These properties cannot be updated: {', '.join(sorted(unknown))}."
         )
     with transaction.atomic():
-        current = ScaleSet.objects.select_for_update().get(pk=scale_set.pk)
+        current = ScaleSet.objects.select_for_update(of=("self",)).get(pk=scale_set.pk)
         before = {name: getattr(current, name) for name in UPDATABLE_FIELDS}
         before_model = current.model_version
         _refuse_image_identity_change(current, changes)

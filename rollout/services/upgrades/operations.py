@@ -145,7 +145,7 @@ def upgrade_in_progress(scale_set: ScaleSet) -> ServiceError:
 def active_operation(scale_set: ScaleSet, *, lock: bool = False) -> UpgradeOperation | None:
     rows = UpgradeOperation.objects.filter(scale_set=scale_set, status__in=ACTIVE_STATUSES)
     if lock:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     return rows.first()
 
 

@@ -5,12 +5,18 @@ one step at a time, with an explicit ``now``.
 A worker killed at any moment loses nothing: the transaction rolls back, the message is
 redelivered (acks_late), and the beat's sweeper re-enqueues any operation whose next look is
 overdue (``overdue_operations``).
+
+The step locks the operation's own row only (``FOR UPDATE OF``): a join would lock the scale
+set's region too, and every other rollout of that region would find it held. A wake-up that
+finds the row held by another step does nothing; ``held_elsewhere`` tells the task so, and it
+tries again shortly instead of leaving the look to the sweeper.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,8 +27,6 @@ from rollout.engine.snapshots import load_snapshot
 from rollout.models import ACTIVE_STATUSES, UpgradeOperation
 from rollout.services import wakeups
 
-# How late an operation's next look may be before the sweeper re-enqueues it.
-SWEEP_GRACE = timedelta(seconds=5)
 # A wake-up this early counts as on time: an ETA may fire a few milliseconds before its moment.
 EARLY_TOLERANCE = timedelta(milliseconds=50)
 
@@ -31,17 +35,12 @@ def advance_once(operation_id: int, now: datetime | None = None) -> datetime | N
     """One engine step of one operation, in one transaction; returns its next look.
 
     Returns None when there is nothing to do: the operation ended, is paused, or is held by
-    another worker; returns the stored next look, doing nothing, when it is not due yet.
-    A look due later is queued after commit; so is the release's reconcile when the
-    operation ends (T1: the next scale set or phase).
+    another worker (``held_elsewhere`` tells which); returns the stored next look, doing
+    nothing, when it is not due yet. A look due later is queued after commit; so is the
+    release's reconcile when the operation ends (T1: the next scale set or phase).
     """
     with transaction.atomic():
-        operation = (
-            UpgradeOperation.objects.select_for_update(skip_locked=True)
-            .select_related("scale_set__location")
-            .filter(pk=operation_id, status__in=ACTIVE_STATUSES)
-            .first()
-        )
+        operation = lock_operation(operation_id)
         if operation is None:
             return None
         now = now or timezone.now()
@@ -63,11 +62,36 @@ def advance_once(operation_id: int, now: datetime | None = None) -> datetime | N
         return recheck_at
 
 
+def lock_operation(operation_id: int) -> UpgradeOperation | None:
+    """The active operation, its row locked until the caller's transaction ends; None when it
+    ended or another transaction holds it. Only the operation's own row is locked (the scale
+    set and region come along unlocked): a step in the same region goes on meanwhile."""
+    return (
+        UpgradeOperation.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("scale_set__location")
+        .filter(pk=operation_id, status__in=ACTIVE_STATUSES)
+        .first()
+    )
+
+
+def held_elsewhere(operation_id: int) -> bool:
+    """True when the operation is active and due to be looked at, yet ``advance_once`` found
+    its row locked: another transaction (a concurrent step, a cancel) holds it right now.
+
+    Read without a lock, so a holder that committed a moment ago may make this true once
+    more than needed: the retry then finds the row free and does what is due, or nothing."""
+    return UpgradeOperation.objects.filter(
+        pk=operation_id, status__in=ACTIVE_STATUSES, next_look_at__isnull=False
+    ).exists()
+
+
 def overdue_operations(now: datetime | None = None) -> list[int]:
-    """Active operations whose next look is overdue by more than ``SWEEP_GRACE``."""
+    """Active operations whose next look is overdue by more than the sweep interval
+    (``ROLLWRIGHT_SWEEP_SECONDS``): their wake-up was lost (a worker killed, Redis restarted)."""
     now = now or timezone.now()
+    grace = timedelta(seconds=settings.ROLLWRIGHT_SWEEP_SECONDS)
     return list(
         UpgradeOperation.objects.filter(
-            status__in=ACTIVE_STATUSES, next_look_at__lte=now - SWEEP_GRACE
+            status__in=ACTIVE_STATUSES, next_look_at__lte=now - grace
         ).values_list("pk", flat=True)
     )

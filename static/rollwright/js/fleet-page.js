@@ -8,6 +8,7 @@
 
 import { wireActions } from "./actions.js";
 import { tickCountdowns } from "./next-upgrade.js";
+import { applySizes } from "./sizes.js";
 import { LiveSocket } from "./socket.js";
 
 const REFRESH_MS = 250;
@@ -73,6 +74,7 @@ function swap(id, html) {
     slot.hidden = false;
   }
   old.replaceWith(row);
+  applySizes(row);
   wireActions(row);
   if (focused && row.querySelector(focused)) row.querySelector(focused).focus();
   const items = row.querySelector("template[data-part=attention]");

@@ -5,6 +5,7 @@ import { clock, duration, escapeHtml, percent, splitRule } from "./format.js";
 import {
   STATES, countStates, describeEvent, isActive, isAudit, segmentsOf, statusOf, upgradeKindLabel,
 } from "./words.js";
+import { applySizes } from "./sizes.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -109,7 +110,7 @@ export class LiveView {
     const bar = $("progress");
     bar.hidden = !this.model.operation;
     $("progress-legend").hidden = !this.model.operation;
-    set(bar, segments.map((s) => `<span class="bar bar-${s.state}" style="width:${s.percent.toFixed(3)}%"></span>`).join(""));
+    set(bar, segments.map((s) => `<span class="bar bar-${s.state}" data-width="${s.percent.toFixed(3)}"></span>`).join(""));
     bar.setAttribute("aria-label", `${done} of ${total} instances done`);
     const legend = segments.map((s) => `<li><span class="swatch bar-${s.state}" aria-hidden="true"></span>${s.count} ${s.label}</li>`);
     if (counts.skipped) legend.push(`<li><span class="swatch bar-skipped" aria-hidden="true"></span>${counts.skipped} skipped (T6)</li>`);
@@ -207,7 +208,10 @@ export class LiveView {
 }
 
 function set(el, html) {
-  if (el && el.innerHTML !== html) el.innerHTML = html;
+  if (el && el.innerHTML !== html) {
+    el.innerHTML = html;
+    applySizes(el);
+  }
 }
 
 /** "in 42 s" to an expected end; "any moment now" once it has passed (the estimate is the
@@ -235,8 +239,8 @@ function gauge(share, rule, title, note) {
     `<div class="gauge-head"><span class="rule" data-rule="${rule}">${rule}</span><span class="gauge-title">${title}</span></div>` +
     `<div class="gauge-figures"><strong>${percent(value)}</strong> <span>${share.unhealthy} of ${share.total}</span> <span class="gauge-words">${words} (${limit}%)</span></div>` +
     `<div class="gauge-track" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${value.toFixed(1)}" aria-label="${rule}: ${percent(value)} unhealthy, limit ${limit}%">` +
-    `<span class="gauge-fill" style="width:${Math.min(100, (100 * value) / scaleMax).toFixed(2)}%"></span>` +
-    `<span class="gauge-limit" style="left:${((100 * limit) / scaleMax).toFixed(2)}%"><span>${limit}%</span></span></div>` +
+    `<span class="gauge-fill" data-width="${Math.min(100, (100 * value) / scaleMax).toFixed(2)}"></span>` +
+    `<span class="gauge-limit" data-left="${((100 * limit) / scaleMax).toFixed(2)}"><span>${limit}%</span></span></div>` +
     `<p class="gauge-note">${note}</p></div>`
   );
 }

@@ -1,11 +1,13 @@
-"""The runnable stack: Makefile, Procfile, .ci/run, docker-compose.yml, and ensure_redis.
+"""The runnable stack: Makefile, supervisord.conf, .ci/run, docker-compose.yml, ensure_redis.
 
 Docker cannot run here, so the compose file is checked for what can go wrong on paper: it
-parses, every service has a health check, and it names the same entry points as the Procfile.
+parses, every service has a health check, and it names the same entry points as `make run`'s
+supervisord.conf (tests/rollout/wiring/test_supervisor.py runs that one for real).
 """
 
 from __future__ import annotations
 
+import configparser
 import re
 import shutil
 from io import StringIO
@@ -39,9 +41,15 @@ def command_line(service: dict[str, Any]) -> str:
     return command if isinstance(command, str) else " ".join(command)
 
 
-def procfile() -> dict[str, str]:
-    lines = (ROOT / "Procfile").read_text().splitlines()
-    return dict(line.split(": ", 1) for line in lines if line.strip())
+def supervised_programs() -> dict[str, str]:
+    """``make run``'s programs (supervisord.conf) and their command lines."""
+    config = configparser.RawConfigParser(inline_comment_prefixes=(";",))
+    config.read(ROOT / "supervisord.conf")
+    return {
+        section.split(":", 1)[1]: config[section]["command"]
+        for section in config.sections()
+        if section.startswith("program:")
+    }
 
 
 def run_ensure_redis(*args: str) -> str:
@@ -62,8 +70,8 @@ class TestComposeFile:
         images = {(services[name]["build"], services[name]["image"]) for name in APP_SERVICES}
         assert images == {(".", "rollwright:local")}
 
-    def test_it_names_the_same_entry_points_as_the_procfile(self) -> None:
-        services, processes = compose_services(), procfile()
+    def test_it_names_the_same_entry_points_as_make_run(self) -> None:
+        services, processes = compose_services(), supervised_programs()
         assert set(processes) == set(APP_SERVICES)
         for name, entry_point in ENTRY_POINTS.items():
             assert entry_point in command_line(services[name]), name
@@ -115,9 +123,9 @@ class TestMakefileAndCi:
         for target in ("run", "test", "lint", "format", "bench", "clean"):
             assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
 
-    def test_make_run_ensures_redis_before_starting_the_procfile(self) -> None:
+    def test_make_run_ensures_redis_before_starting_the_supervisor(self) -> None:
         makefile = (ROOT / "Makefile").read_text()
-        assert makefile.index("ensure_redis") < makefile.index("honcho start -f Procfile")
+        assert makefile.index("ensure_redis") < makefile.index("supervisord -c supervisord.conf")
 
     def test_ci_runs_make_test_on_postgresql_and_on_sqlite(self) -> None:
         ci = (ROOT / ".ci" / "run").read_text()

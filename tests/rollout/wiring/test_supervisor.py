@@ -1,0 +1,68 @@
+"""``make run``'s supervisor (supervisord.conf), for real: a worker killed with -9 is started
+again and the console says so, while the web server goes on serving (issue 11, item 1)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.support import ROOT, Process, database_url, environment, free_port, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+BIN = Path(sys.executable).parent  # supervisor is a dependency: installed beside Python
+
+
+def serves(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def test_a_killed_worker_is_restarted_and_the_console_says_so(tmp_path: Path) -> None:
+    assert (BIN / "supervisord").exists(), "supervisor is a dependency (pyproject.toml)"
+    port = free_port()
+    env = environment(
+        settings="tests.settings",
+        database_url=database_url(),
+        redis_url=settings.CELERY_BROKER_URL,
+        extra={
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "ROLLWRIGHT_RUN_DIR": str(tmp_path),
+            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        },
+    )
+    command = [str(BIN / "supervisord"), "-c", str(ROOT / "supervisord.conf")]
+    with Process("supervisord", command, log=tmp_path / "console.log", env=env) as supervisor:
+        url = f"http://127.0.0.1:{port}"
+        wait_until(lambda: "success: worker entered RUNNING" in supervisor.output(), 60, "worker")
+        wait_until(lambda: serves(url), 30, "the web server")
+
+        def ctl(*arguments: str) -> str:
+            run = subprocess.run(
+                [str(BIN / "supervisorctl"), "-c", str(ROOT / "supervisord.conf"), *arguments],
+                env={**os.environ, **env},
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            return run.stdout.strip()
+
+        first = int(ctl("pid", "worker"))
+        os.kill(first, 9)
+        wait_until(lambda: "exited: worker (terminated by SIGKILL; not expected)"
+                   in supervisor.output(), 20, "the console to report the exit")  # fmt: skip
+        wait_until(lambda: ctl("pid", "worker") not in ("", "0", str(first)), 30, "a new worker")
+        wait_until(lambda: supervisor.output().count("success: worker entered RUNNING") == 2,
+                   30, "the new worker running")  # fmt: skip
+        assert serves(url)
+        status = ctl("status")
+        assert status.count("RUNNING") == 3, status
