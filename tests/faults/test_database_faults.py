@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 
@@ -20,7 +19,7 @@ from rollout.services.errors import ServiceError
 from tests.faults.rollouts import assert_upgraded_exactly_once, in_flight_batch, start, wait_ended
 from tests.rollout.api.conftest import SUBSCRIPTION, Arm, scale_set_body
 from tests.support import Stack, count_sessions, session_cookie, terminate_other_sessions
-from tests.support.fleets import Site
+from tests.support.fleets import Site, grant
 
 POOL_SIZE = 6
 GROUP = (
@@ -120,9 +119,7 @@ def test_concurrent_puts_of_scale_sets_into_a_new_resource_group_all_succeed(
     """Four scale sets PUT at once into a resource group none of them created yet: each is
     created (201), in one group (issue 11 item 6: 3 of 4 got 409)."""
     operator = django_user_model.objects.create_user("putter")
-    operator.user_permissions.add(
-        Permission.objects.get(codename="operate_scaleset", content_type__app_label="rollout")
-    )
+    grant(operator, "Contributor")
     _, token = issue_token(operator, "faults")
     body = scale_set_body()
     body["properties"]["virtualMachineProfile"].pop("networkProfile")

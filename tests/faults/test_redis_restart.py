@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 
 from tests.faults.rollouts import assert_upgraded_exactly_once, in_flight_batch, start, wait_ended
 from tests.support import RedisServer, Stack, session_cookie, wait_until
-from tests.support.fleets import Site
+from tests.support.fleets import Site, grant
 from tests.support.websockets import HandshakeRefused, LiveSocket
 
 
@@ -54,7 +54,7 @@ def redis_outage_mid_rollout(
     site: Site, stack: Stack, redis_server: RedisServer, down_for: float
 ) -> None:
     scale_set = site.add_scale_set("redis-drill", 40, max_batch_instance_percent=10)
-    get_user_model().objects.create_user("watcher", password="x")
+    grant(get_user_model().objects.create_user("watcher", password="x"), "Reader")
     cookie = session_cookie("watcher")
     stack.start(web=True, workers=1, beat=True, pool="prefork")
     worker = stack.workers[0]

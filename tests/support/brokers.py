@@ -197,12 +197,16 @@ def use_broker(url: str) -> Iterator[None]:
     """Point this process's Celery app at the broker ``url`` while inside: what a test's
     services queue (``rollout.services.wakeups``) reaches the workers of a stack on a Redis of
     the test's own. Needs Django set up."""
+    from kombu import pools
+
     from rollout.celery import app
 
     def forget_connections() -> None:
-        # What app.close() leaves: the producer pool bound to the previous broker.
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # What app.close() leaves: the producer pool bound to the previous broker. The pools live
+        # in kombu's registries, keyed by broker URL: closing one and leaving it there hands the
+        # closed pool back the next time that URL is used ("Acquire on closed pool"), so empty
+        # the registries too.
+        pools.reset()
         app._pool = None
         app.amqp._producer_pool = None
 
