@@ -136,3 +136,22 @@ __all__ += [
     "TriggerPolicy",
     "TriggerPolicyAssignment",
 ]
+
+# Notifications (G2): targets, deliveries and their attempts (rollout.services.notifications).
+from rollout.models.notifications import (  # noqa: E402
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    NotificationTarget,
+    NotificationTopic,
+    TargetKind,
+)
+
+__all__ += [
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStatus",
+    "NotificationTarget",
+    "NotificationTopic",
+    "TargetKind",
+]
