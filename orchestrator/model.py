@@ -115,6 +115,7 @@ class ErrorCode(StrEnum):
     FAILED_UPGRADED_VMS = "RollingUpgradeInProgressWithFailedUpgradedVMs"
     TIMEOUT = "RollingUpgradeTimeoutError"
     INTERNAL = "InternalExecutionError"
+    GATE_FAILED = "ExternalGateFailed"  # G1: Rollwright's own, as U5's with the measured values
 
 
 @dataclass(frozen=True)

@@ -155,3 +155,25 @@ __all__ += [
     "NotificationTopic",
     "TargetKind",
 ]
+
+# Gates (G1), checkpoints and bake time (G4): rollout.services.gates.
+from orchestrator.gates.model import GatePhase, GateVerdict  # noqa: E402
+from rollout.models.gates import (  # noqa: E402
+    CheckpointHold,
+    CheckpointPolicy,
+    Gate,
+    GateKind,
+    GateMeasurement,
+    GateRun,
+)
+
+__all__ += [
+    "CheckpointHold",
+    "CheckpointPolicy",
+    "Gate",
+    "GateKind",
+    "GateMeasurement",
+    "GatePhase",
+    "GateRun",
+    "GateVerdict",
+]
