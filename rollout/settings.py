@@ -312,7 +312,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TIMEZONE = "UTC"
 # The task modules; services queue their tasks by name (rollout.services.wakeups).
-CELERY_IMPORTS = ("rollout.tasks.upgrades", "rollout.tasks.releases", "rollout.tasks.notifications")
+CELERY_IMPORTS = (
+    "rollout.tasks.upgrades",
+    "rollout.tasks.releases",
+    "rollout.tasks.notifications",
+    "rollout.tasks.gates",
+)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # Django's LOGGING below applies to the worker too
 
 LOGGING = {
@@ -354,6 +359,10 @@ CELERY_BEAT_SCHEDULE = {
 ROLLWRIGHT_WEBHOOK_TIMEOUT = env_float("ROLLWRIGHT_WEBHOOK_TIMEOUT", 10.0, minimum=0.1)
 ROLLWRIGHT_WEBHOOK_RETRY_SECONDS = env_float("ROLLWRIGHT_WEBHOOK_RETRY_SECONDS", 10.0, minimum=0.01)
 ROLLWRIGHT_WEBHOOK_MAX_ATTEMPTS = env_int("ROLLWRIGHT_WEBHOOK_MAX_ATTEMPTS", 12, minimum=1)
+CELERY_BEAT_SCHEDULE["sweep-gate-runs"] = {  # G1: measurements whose wake-up was lost
+    "task": "rollout.sweep_gate_runs",
+    "schedule": ROLLWRIGHT_SWEEP_SECONDS,
+}
 CELERY_BEAT_SCHEDULE["sweep-notifications"] = {
     "task": "rollout.sweep_notifications",
     "schedule": ROLLWRIGHT_SWEEP_SECONDS,

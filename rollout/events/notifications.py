@@ -64,8 +64,8 @@ def topic_of(event: Event) -> NotificationTopic | None:
         return NotificationTopic.UPGRADE_RESUMED
     if kind == EventKind.GATE_MEASURED and data.get("verdict") == "failed":
         return NotificationTopic.GATE_FAILED
-    if kind == EventKind.DECISION and data.get("awaiting_approval"):
-        return NotificationTopic.APPROVAL_AWAITED
+    if kind == EventKind.CHECKPOINT_REACHED and data.get("hold"):
+        return NotificationTopic.APPROVAL_AWAITED  # G4: held until an operator promotes
     return None
 
 

@@ -217,6 +217,8 @@ class EventKind(models.TextChoices):
     NOTIFICATION_TARGET_CHANGED = "notification_target_changed", "notification target changed"
     GATE_CHANGED = "gate_changed", "gate changed"
     GATE_MEASURED = "gate_measured", "gate measured"
+    CHECKPOINT_REACHED = "checkpoint_reached", "checkpoint reached"
+    PROMOTED = "promoted", "promoted"
 
 
 class Event(models.Model):

@@ -15,6 +15,7 @@ tries again shortly instead of leaving the look to the sweeper.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from orchestrator.engine import step
 from rollout.engine.apply import apply_decision
+from rollout.engine.gates import load_gate_state
 from rollout.engine.provider import DatabaseComputeProvider
 from rollout.engine.snapshots import load_snapshot
 from rollout.metrics import runtime
@@ -54,6 +56,7 @@ def advance_once(operation_id: int, now: datetime | None = None) -> datetime | N
         transaction.on_commit(lambda: runtime.observe_step(time.perf_counter() - started))
         provider = DatabaseComputeProvider(operation.scale_set)
         snapshot, rows, batches = load_snapshot(operation, provider, now)
+        snapshot = replace(snapshot, gates=load_gate_state(operation))  # G1, G4
         decision = step(snapshot, now)
         recheck_at = decision.recheck_at
         if recheck_at is not None and recheck_at > now:
