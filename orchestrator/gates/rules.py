@@ -41,7 +41,7 @@ def _holds_for_bake(snapshot: Snapshot, gates: GateState, last: Batch, draft: Dr
     if gates.bake <= timedelta(0) or last.completed_at is None:
         return False
     until = last.completed_at + snapshot.policy.scaled(gates.bake)
-    where = f"the bake time after batch {last.index + 1}"
+    where = f"during the bake time after batch {last.index + 1}"
     if not gates.gate_names:
         if draft.now >= until:
             return False
