@@ -8,7 +8,7 @@ from orchestrator.gates.analysis import Limits, Tally, judge_gate, judge_measure
 from orchestrator.gates.conditions import ConditionError, evaluate, parse
 from orchestrator.gates.model import GateVerdict
 
-S, F, I, E = (
+S, F, I, E = (  # noqa: E741  # Argo's four verdicts, as a table reads them
     GateVerdict.SUCCESSFUL,
     GateVerdict.FAILED,
     GateVerdict.INCONCLUSIVE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -85,7 +86,7 @@ def test_g4_bake_time_without_gates_waits_after_each_batch(web10):
     drive(operation, timezone.now())
     assert operation.status == RunningStatus.COMPLETED
     batches = list(operation.batches.order_by("index"))
-    for previous, following in zip(batches, batches[1:], strict=False):
+    for previous, following in itertools.pairwise(batches):
         assert following.started_at - previous.completed_at >= timedelta(seconds=5)
 
 
