@@ -22,6 +22,9 @@ carry it as `at`). It writes exactly the fields named here and decides nothing.
 * SetPaused(paused): operation.is_paused=paused.
 * SetRunningStatus(status, error): operation.status, operation.error.
 * Finish(status, error, at): operation.status, operation.error, ended_at=at (is_paused=False).
+* StartGateRun(batch_index, phase, at, until), PauseForGate(batch_index, phase, reason),
+  ReachCheckpoint(percent, batch_index, delay, at): G1 and G4 (`orchestrator.gates.actions`;
+  applied by `rollout.engine.gates`).
 
 Reasons stored in instance rows start with their rule id ("U4: not healthy within 5 minutes
 (probe unhealthy)") and name no instance, so the most common one can be aggregated (U5).
@@ -33,6 +36,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
+from orchestrator.gates.actions import PauseForGate as PauseForGate
+from orchestrator.gates.actions import ReachCheckpoint as ReachCheckpoint
+from orchestrator.gates.actions import StartGateRun as StartGateRun
 from orchestrator.model import Batch, ErrorInfo, RunningStatus
 
 
@@ -151,4 +157,7 @@ Action: TypeAlias = (
     | SetPaused
     | SetRunningStatus
     | Finish
+    | StartGateRun  # G1, G4: orchestrator.gates
+    | PauseForGate
+    | ReachCheckpoint
 )

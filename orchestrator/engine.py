@@ -40,6 +40,7 @@ from orchestrator.actions import (
     StartOperation,
 )
 from orchestrator.decision import Decision, Draft
+from orchestrator.gates.rules import hold_before_batch
 from orchestrator.health import (
     UnhealthyShare,
     instance_health,
@@ -237,6 +238,8 @@ def _between_batches(snapshot: Snapshot, draft: Draft) -> None:
             f"T7: batch {batch.index + 1} starts inside the maintenance window (it closes at "
             f"{window.closes_label or describe_time(window.closes_at)}; a running batch finishes)"
         )
+    if hold_before_batch(snapshot, batch, draft):  # G4 bake and checkpoints, G1 gates
+        return
     _start_batch(snapshot, batch, draft)
 
 

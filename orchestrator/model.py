@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 
+from orchestrator.gates.model import GateState
 from orchestrator.policy import EffectivePolicy, UpgradeKind
 
 
@@ -115,6 +116,7 @@ class ErrorCode(StrEnum):
     FAILED_UPGRADED_VMS = "RollingUpgradeInProgressWithFailedUpgradedVMs"
     TIMEOUT = "RollingUpgradeTimeoutError"
     INTERNAL = "InternalExecutionError"
+    GATE_FAILED = "ExternalGateFailed"  # G1: Rollwright's own, as U5's with the measured values
 
 
 @dataclass(frozen=True)
@@ -292,6 +294,7 @@ class Snapshot:
     instances: tuple[InstanceView, ...]
     credential_problems: tuple[str, ...] = ()
     maintenance_window: MaintenanceWindow | None = None
+    gates: GateState | None = None  # G1, G4: None when the scale set has none
 
     @cached_property
     def instances_by_id(self) -> dict[str, InstanceView]:

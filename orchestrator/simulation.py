@@ -40,6 +40,7 @@ from orchestrator.behaviour import BehaviourModel, FaultKind, FaultRule, Simulat
 from orchestrator.clock import ManualClock
 from orchestrator.decision import Decision
 from orchestrator.engine import step
+from orchestrator.gates.actions import PauseForGate, ReachCheckpoint, StartGateRun
 from orchestrator.model import (
     HealthSource,
     InstanceProgress,
@@ -252,6 +253,8 @@ class SimulatedWorld:
             case Finish(status=status, error=error, at=at):
                 self.operation = replace(operation, status=status, error=error, is_paused=False)
                 self.ended_at = at
+            case StartGateRun() | PauseForGate() | ReachCheckpoint():
+                pass  # G1, G4: the in-memory world has no gates (its snapshots' gates are None)
             case _:
                 assert_never(action)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -50,7 +51,7 @@ _TLS = ROLLWRIGHT_HTTPS != "off"
 if ROLLWRIGHT_HTTPS == "proxy":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = _TLS
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("ROLLWRIGHT_HSTS_SECONDS", 31_536_000, minimum=0) if _TLS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ROLLWRIGHT_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("ROLLWRIGHT_HSTS_PRELOAD", False)
@@ -311,7 +312,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TIMEZONE = "UTC"
 # The task modules; services queue their tasks by name (rollout.services.wakeups).
-CELERY_IMPORTS = ("rollout.tasks.upgrades", "rollout.tasks.releases")
+CELERY_IMPORTS = (
+    "rollout.tasks.upgrades",
+    "rollout.tasks.releases",
+    "rollout.tasks.notifications",
+    "rollout.tasks.gates",
+)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # Django's LOGGING below applies to the worker too
 
 LOGGING = {
@@ -346,3 +352,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 1.0,
     },
 }
+
+# G2: notifications. Each target's deliveries go out in order; a failed attempt is retried after
+# ROLLWRIGHT_WEBHOOK_RETRY_SECONDS, doubling each time up to an hour, and given up after
+# ROLLWRIGHT_WEBHOOK_MAX_ATTEMPTS (wall-clock times: the time scale does not apply).
+ROLLWRIGHT_WEBHOOK_TIMEOUT = env_float("ROLLWRIGHT_WEBHOOK_TIMEOUT", 10.0, minimum=0.1)
+ROLLWRIGHT_WEBHOOK_RETRY_SECONDS = env_float("ROLLWRIGHT_WEBHOOK_RETRY_SECONDS", 10.0, minimum=0.01)
+ROLLWRIGHT_WEBHOOK_MAX_ATTEMPTS = env_int("ROLLWRIGHT_WEBHOOK_MAX_ATTEMPTS", 12, minimum=1)
+CELERY_BEAT_SCHEDULE["sweep-gate-runs"] = {  # G1: measurements whose wake-up was lost
+    "task": "rollout.sweep_gate_runs",
+    "schedule": ROLLWRIGHT_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["sweep-notifications"] = {
+    "task": "rollout.sweep_notifications",
+    "schedule": ROLLWRIGHT_SWEEP_SECONDS,
+}
+
+# G3: /metrics. With a token, a scrape must send "Authorization: Bearer <token>"; without one,
+# only the addresses of ROLLWRIGHT_METRICS_ALLOW may scrape. Measurements taken inside the
+# processes (engine steps, websocket clients) meet in PROMETHEUS_MULTIPROC_DIR (prometheus-client's
+# multiprocess mode; set before the library is first imported, so here).
+ROLLWRIGHT_METRICS_TOKEN = env_str("ROLLWRIGHT_METRICS_TOKEN", "")
+ROLLWRIGHT_METRICS_ALLOW = env_list("ROLLWRIGHT_METRICS_ALLOW", ["127.0.0.1", "::1"])
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics"))
+Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR

@@ -40,6 +40,7 @@ from rollout.dashboard.fleet import fleet_snapshot
 from rollout.dashboard.live import scale_set_snapshot
 from rollout.dashboard.messages import EventsOut, FleetSnapshotMessage, SnapshotMessage
 from rollout.events.log import FLEET_GROUP, EventPayload, EventsMessage, as_payload, group_for
+from rollout.metrics import runtime
 from rollout.models import Event, ScaleSet
 from rollout.services.access.grants import Grants, grants_of
 from rollout.services.access.roles import READ_SCALE_SET
@@ -110,6 +111,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
     _grants_read: float = 0.0
     _visible: dict[int, bool]
     _rejoining: asyncio.Task[None] | None = None
+    _counted = ""  # G3: the page label this socket is counted under, once accepted
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -123,6 +125,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
         await self.channel_layer.group_add(self.group, self.channel_name)
         self._rejoining = asyncio.create_task(self._rejoin())
         await self.accept()
+        self._counted = "fleet" if self.scale_set_id is None else "scale_set"
+        runtime.websocket_opened(self._counted)  # G3
         after = self._after()
         if after is None:
             await self.send_snapshot()
@@ -134,6 +138,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
             await self.send_events(events, catch_up=True)
 
     async def disconnect(self, code: int) -> None:
+        if self._counted:
+            runtime.websocket_closed(self._counted)
+            self._counted = ""
         if self._rejoining is not None:
             self._rejoining.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -17,6 +17,7 @@ from rollout import events
 from rollout.engine.bulk import update_rows
 from rollout.engine.estimates import estimate_of
 from rollout.engine.figures import figures_by_rule
+from rollout.engine.gates import apply_gate_action
 from rollout.engine.provider import DatabaseComputeProvider
 from rollout.engine.snapshots import image_of, progress_of
 from rollout.models import (
@@ -169,6 +170,8 @@ class Applier:
                     error_code=self.operation.error_code,
                     error_message=self.operation.error_message,
                 )
+            case a.StartGateRun() | a.PauseForGate() | a.ReachCheckpoint():
+                self.events.extend(apply_gate_action(self.operation, action, self.now))
             case _:
                 assert_never(action)
 

@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict
 from django.db import transaction
 from django.utils import timezone
 
+from rollout.events.notifications import enqueue_deliveries
 from rollout.models import Event, EventKind, ScaleSet, UpgradeOperation
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def record(events: Iterable[Event]) -> list[Event]:
         created = [row if row.id is not None else _saved(row) for row in created]
     payloads = [as_payload(row) for row in created]
     transaction.on_commit(lambda: broadcast(payloads))
+    enqueue_deliveries(created)  # G2: their deliveries, in this same transaction
     return created
 
 

@@ -136,3 +136,44 @@ __all__ += [
     "TriggerPolicy",
     "TriggerPolicyAssignment",
 ]
+
+# Notifications (G2): targets, deliveries and their attempts (rollout.services.notifications).
+from rollout.models.notifications import (  # noqa: E402
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    NotificationTarget,
+    NotificationTopic,
+    TargetKind,
+)
+
+__all__ += [
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStatus",
+    "NotificationTarget",
+    "NotificationTopic",
+    "TargetKind",
+]
+
+# Gates (G1), checkpoints and bake time (G4): rollout.services.gates.
+from orchestrator.gates.model import GatePhase, GateVerdict  # noqa: E402
+from rollout.models.gates import (  # noqa: E402
+    CheckpointHold,
+    CheckpointPolicy,
+    Gate,
+    GateKind,
+    GateMeasurement,
+    GateRun,
+)
+
+__all__ += [
+    "CheckpointHold",
+    "CheckpointPolicy",
+    "Gate",
+    "GateKind",
+    "GateMeasurement",
+    "GatePhase",
+    "GateRun",
+    "GateVerdict",
+]

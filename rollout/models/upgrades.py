@@ -213,6 +213,12 @@ class EventKind(models.TextChoices):
     # Access (R1): who was given or lost which role where (rollout.services.access).
     ROLE_ASSIGNED = "role_assigned", "role assigned"
     ROLE_REMOVED = "role_removed", "role assignment removed"
+    # Gates, checkpoints and notifications (G1-G4; rollout.services.gates, .notifications).
+    NOTIFICATION_TARGET_CHANGED = "notification_target_changed", "notification target changed"
+    GATE_CHANGED = "gate_changed", "gate changed"
+    GATE_MEASURED = "gate_measured", "gate measured"
+    CHECKPOINT_REACHED = "checkpoint_reached", "checkpoint reached"
+    PROMOTED = "promoted", "promoted"
 
 
 class Event(models.Model):

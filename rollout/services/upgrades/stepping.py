@@ -14,6 +14,8 @@ tries again shortly instead of leaving the look to the sweeper.
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,8 +24,10 @@ from django.utils import timezone
 
 from orchestrator.engine import step
 from rollout.engine.apply import apply_decision
+from rollout.engine.gates import load_gate_state
 from rollout.engine.provider import DatabaseComputeProvider
 from rollout.engine.snapshots import load_snapshot
+from rollout.metrics import runtime
 from rollout.models import ACTIVE_STATUSES, UpgradeOperation
 from rollout.services import wakeups
 
@@ -39,6 +43,7 @@ def advance_once(operation_id: int, now: datetime | None = None) -> datetime | N
     nothing, when it is not due yet. A look due later is queued after commit; so is the
     release's reconcile when the operation ends (T1: the next scale set or phase).
     """
+    started = time.perf_counter()
     with transaction.atomic():
         operation = lock_operation(operation_id)
         if operation is None:
@@ -46,8 +51,12 @@ def advance_once(operation_id: int, now: datetime | None = None) -> datetime | N
         now = now or timezone.now()
         if operation.next_look_at is None or operation.next_look_at > now + EARLY_TOLERANCE:
             return operation.next_look_at  # paused, or a duplicate wake-up before its time
+        # G3: how late the step starts, and (after commit) how long it took.
+        runtime.observe_queue_lag((now - operation.next_look_at).total_seconds())
+        transaction.on_commit(lambda: runtime.observe_step(time.perf_counter() - started))
         provider = DatabaseComputeProvider(operation.scale_set)
         snapshot, rows, batches = load_snapshot(operation, provider, now)
+        snapshot = replace(snapshot, gates=load_gate_state(operation))  # G1, G4
         decision = step(snapshot, now)
         recheck_at = decision.recheck_at
         if recheck_at is not None and recheck_at > now:

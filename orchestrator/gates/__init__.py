@@ -1,0 +1,2 @@
+"""Pure rules of external gates (G1), checkpoints and bake time (G4): conditions, Argo's
+analysis verdicts, and what the engine does before a batch."""

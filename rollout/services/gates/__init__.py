@@ -1,0 +1,1 @@
+"""Gates (G1), checkpoints and bake time (G4): their settings, measuring, and promotion."""
