@@ -15,7 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("openapi.json", openapi_json, name="arm-openapi"),
     # Cloud discovery; also at //metadata/endpoints, as az asks when the endpoint ends in "/".
     re_path(
-        r"^/?metadata/endpoints/?$",
+        r"^(?:/?)metadata/endpoints/?$",  # (written so, as Django warns of a leading "^/")
         cloud_metadata.metadata_endpoints,
         name="cloud-metadata-endpoints",
     ),
