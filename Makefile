@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 .PHONY: help venv install run test test-quick lint format bench chromium clean
 
 help:
-	@echo "make run      install, migrate, seed the demo fleet and serve http://127.0.0.1:8000"
+	@echo "make run      install, migrate, seed the demo fleet and serve http://127.0.0.1:8000 and https://127.0.0.1:8443"
 	@echo "make test     install, then ruff, mypy and the whole pytest suite"
 	@echo "make test-quick  the same without the tests marked slow (minutes each)"
 	@echo "make lint     ruff format --check, ruff check, mypy"
@@ -44,7 +44,7 @@ $(STAMP): pyproject.toml | $(PYTHON)
 	$(PYTHON) -m pip install --disable-pip-version-check --quiet -e '.[test]'
 	@touch $@
 
-# make run: the web server, a Celery worker and beat under supervisord in the foreground (a
+# make run: the web server (HTTP on PORT, HTTPS on HTTPS_PORT with var/tls/'s certificate), a Celery worker and beat under supervisord in the foreground (a
 # process that exits is restarted, and the console says so); Ctrl-C stops them all, and the
 # redis-server that ensure_redis may have started for this run.
 run: export DEBUG := 1
@@ -54,9 +54,11 @@ run: $(STAMP)
 	$(MANAGE) seed_demo
 	$(MANAGE) create_demo_operator
 	$(MANAGE) ensure_redis
-	@echo "Rollwright at http://$${HOST:-127.0.0.1}:$${PORT:-8000}/ (time scale $$ROLLWRIGHT_TIME_SCALE; Ctrl-C stops it)"
+	$(MANAGE) ensure_tls_cert --host "$${HOST:-127.0.0.1}"
+	@echo "Rollwright at http://$${HOST:-127.0.0.1}:$${PORT:-8000}/ and https://$${HOST:-127.0.0.1}:$${HTTPS_PORT:-8443}/ (time scale $$ROLLWRIGHT_TIME_SCALE; Ctrl-C stops it)"
 	@trap '$(MANAGE) ensure_redis --stop' EXIT; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST="$${HOST:-127.0.0.1}" PORT="$${PORT:-8000}" \
+	HTTPS_PORT="$${HTTPS_PORT:-8443}" ROLLWRIGHT_TLS_DIR="$(CURDIR)/var/tls" \
 	ROLLWRIGHT_RUN_DIR="$(CURDIR)/var" $(BIN)/supervisord -c supervisord.conf
 
 test: $(STAMP) chromium lint

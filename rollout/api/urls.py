@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path, re_path
 
-from rollout.api import signin
+from rollout.api import cloud_metadata, signin
 from rollout.api.dispatch import not_found_view
 from rollout.api.routes import ROUTES
 from rollout.api.routing import case_insensitive
@@ -13,6 +13,12 @@ from rollout.api.views.openapi import openapi_json
 
 urlpatterns: list[URLPattern] = [
     path("openapi.json", openapi_json, name="arm-openapi"),
+    # Cloud discovery; also at //metadata/endpoints, as az asks when the endpoint ends in "/".
+    re_path(
+        r"^(?:/?)metadata/endpoints/?$",  # (written so, as Django warns of a leading "^/")
+        cloud_metadata.metadata_endpoints,
+        name="cloud-metadata-endpoints",
+    ),
     *(route.url() for route in ROUTES),
     re_path(
         rf"^{case_insensitive('subscriptions')}(?:/[\s\S]*)?$",

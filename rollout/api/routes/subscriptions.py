@@ -37,6 +37,18 @@ ROUTES = (
         ),
     ),
     Route(
+        "subscription-locations",
+        f"{SUBSCRIPTION}/locations",
+        "Subscriptions",
+        "Microsoft.Resources/subscriptions/locations",
+        get=Operation(
+            subscriptions.list_locations,
+            "Subscriptions_ListLocations",
+            "The regions of the subscription (az vm image list asks for one)",
+            authorization="listing",
+        ),
+    ),
+    Route(
         "tenants",
         "/tenants",
         "Subscriptions",

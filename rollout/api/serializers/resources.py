@@ -64,10 +64,37 @@ def sku_resource(subscription_id: str, location: str, image: PlatformImage) -> d
     return body
 
 
+def architecture_of(image: PlatformImage) -> str:
+    """``x64`` or ``Arm64``. The catalogue keeps no architecture: publishers name their Arm
+    SKUs so (``22_04-lts-arm64``), and every other SKU is x64."""
+    return "Arm64" if "arm64" in image.sku.lower() else "x64"
+
+
+def image_deprecation_status() -> dict[str, Any]:
+    """``imageState``: every version of the catalogue is ``Active`` (Azure's other states,
+    ``ScheduledForDeprecation`` and ``Deprecated``, are for versions it retires)."""
+    return {"imageState": "Active"}
+
+
+def image_version_listing(
+    subscription_id: str, location: str, image: PlatformImage, version: str
+) -> dict[str, Any]:
+    """A version listed with ``$expand=properties/imageDeprecationStatus`` (what ``az vm image
+    list --all`` sends): the resource, its architecture and its deprecation status."""
+    body = image_resource(
+        subscription_id, location, image.publisher, image.offer, image.sku, version
+    )
+    body["properties"] = {
+        "architecture": architecture_of(image),
+        "imageDeprecationStatus": image_deprecation_status(),
+    }
+    return body
+
+
 def image_version_wire(
     subscription_id: str, location: str, image: PlatformImage, version: str
 ) -> dict[str, Any]:
-    """A VirtualMachineImage (GET …/versions/{version})."""
+    """A VirtualMachineImage (GET …/versions/{version}, and lists with ``$expand=properties``)."""
     body = image_resource(
         subscription_id, location, image.publisher, image.offer, image.sku, version
     )
@@ -75,6 +102,9 @@ def image_version_wire(
         "osDiskImage": {"operatingSystem": image.os_type},
         "dataDiskImages": [],
         "automaticOSUpgradeProperties": automatic_os_upgrade_properties(image),
+        "hyperVGeneration": "V2",
+        "architecture": architecture_of(image),
+        "imageDeprecationStatus": image_deprecation_status(),
     }
     return body
 

@@ -10,7 +10,6 @@ from rollout.services.wire import arm_time
 from rollout.services.wire.scale_sets import EXTENSION_FIELDS, SCALE_SET_FIELDS
 
 SCALE_SET_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
-EXTENSION_TYPE = "Microsoft.Compute/virtualMachineScaleSets/extensions"
 # What every scale set read needs in one query (the ARM ids walk up to the subscription).
 SCALE_SET_RELATED = (
     "resource_group__subscription",
@@ -51,11 +50,13 @@ def os_configuration(scale_set: ScaleSet, profile: dict[str, Any]) -> None:
 
 
 def extension_wire(scale_set: ScaleSet, extension: Extension) -> dict[str, Any]:
-    """Protected settings are write-only, as in Azure."""
-    body: dict[str, Any] = {
-        "id": f"{scale_set.arm_id}/extensions/{extension.name}",
-        "type": EXTENSION_TYPE,
-    }
+    """Protected settings are write-only, as in Azure.
+
+    Inside the model's ``extensionProfile`` Azure sends no resource ``type`` beside the
+    handler's ``properties.type``: the az CLI flattens ``properties`` into the extension and
+    fails on the two (``KeyError: Conflict key when apply client flatten: type``; azure-cli
+    2.91, ``aaz/latest/vmss/_list.py`` and ``core/aaz/_command.py``)."""
+    body: dict[str, Any] = {"id": f"{scale_set.arm_id}/extensions/{extension.name}"}
     EXTENSION_FIELDS.write(extension, body)
     body["properties"]["provisioningState"] = "Succeeded"
     return body

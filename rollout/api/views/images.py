@@ -1,7 +1,8 @@
 """Platform images (H2): publishers, offers, SKUs (with E3's flag) and versions per location.
 
 Answers are bare JSON arrays, as Azure's image API gives them; versions take ``$top`` and
-``$orderby`` (``name`` or ``name desc``) and ``$expand=properties``.
+``$orderby`` (``name`` or ``name desc``) and ``$expand=properties`` (every property) or
+``$expand=properties/imageDeprecationStatus`` (architecture and deprecation status).
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ from django.http import HttpResponse
 
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import json_response
-from rollout.api.serializers.resources import image_resource, image_version_wire, sku_resource
+from rollout.api.serializers.resources import (
+    image_resource,
+    image_version_listing,
+    image_version_wire,
+    sku_resource,
+)
 from rollout.models import PlatformImage, PlatformImageVersion, Region
 from rollout.services.errors import ServiceError, not_found
 from rollout.services.resource_groups import resolve_region
 
+# ``az vm image list --all`` asks for the deprecation status (azure-cli 2.91, vm/_actions.py).
+EXPANDS = ("", "properties", "properties/imagedeprecationstatus")
 ORDER_BY = re.compile(r"^\s*name(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 
 
@@ -98,10 +106,13 @@ def list_versions(call: ApiCall) -> HttpResponse:
         raise _artifact_not_found()
     image = images[0]
     top, descending = _top(call), _descending(call)
-    expand = (call.query("$expand") or "").lower()
-    if expand not in ("", "properties"):
+    expand = (call.query("$expand") or "").strip().lower()
+    if expand not in EXPANDS:
         raise ServiceError(
-            "InvalidParameter", f"$expand '{expand[:40]}' is not supported.", "$expand"
+            "InvalidParameter",
+            f"$expand '{expand[:40]}' is not supported: use properties or "
+            "properties/imageDeprecationStatus.",
+            "$expand",
         )
     rows = PlatformImageVersion.objects.filter(image=image, regions=region).order_by(
         "-sort_key" if descending else "sort_key"
@@ -112,9 +123,8 @@ def list_versions(call: ApiCall) -> HttpResponse:
         else rows.values_list("version", flat=True)
     )
     if expand:
-        return json_response(
-            [image_version_wire(call.subscription_id, region.name, image, v) for v in versions]
-        )
+        wire = image_version_wire if expand == "properties" else image_version_listing
+        return json_response([wire(call.subscription_id, region.name, image, v) for v in versions])
     return json_response(
         [
             image_resource(

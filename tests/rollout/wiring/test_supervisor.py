@@ -1,16 +1,20 @@
 """``make run``'s supervisor (supervisord.conf), for real: a worker killed with -9 is started
-again and the console says so, while the web server goes on serving (issue 11, item 1)."""
+again and the console says so, while the web server goes on serving (issue 11, item 1); the
+web server serves HTTPS beside HTTP (A1)."""
 
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 import urllib.request
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from tests.support import ROOT, Process, database_url, environment, free_port, wait_until
 
@@ -18,9 +22,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 BIN = Path(sys.executable).parent  # supervisor is a dependency: installed beside Python
 
 
-def serves(url: str) -> bool:
+def serves(url: str, context: ssl.SSLContext | None = None) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2, context=context) as answer:
             return bool(answer.status == 200)
     except OSError:
         return False
@@ -28,7 +32,8 @@ def serves(url: str) -> bool:
 
 def test_a_killed_worker_is_restarted_and_the_console_says_so(tmp_path: Path) -> None:
     assert (BIN / "supervisord").exists(), "supervisor is a dependency (pyproject.toml)"
-    port = free_port()
+    port, https_port = free_port(), free_port()
+    call_command("ensure_tls_cert", "--dir", str(tmp_path / "tls"), stdout=StringIO())
     env = environment(
         settings="tests.settings",
         database_url=database_url(),
@@ -36,6 +41,8 @@ def test_a_killed_worker_is_restarted_and_the_console_says_so(tmp_path: Path) ->
         extra={
             "HOST": "127.0.0.1",
             "PORT": str(port),
+            "HTTPS_PORT": str(https_port),
+            "ROLLWRIGHT_TLS_DIR": str(tmp_path / "tls"),
             "ROLLWRIGHT_RUN_DIR": str(tmp_path),
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         },
@@ -45,6 +52,9 @@ def test_a_killed_worker_is_restarted_and_the_console_says_so(tmp_path: Path) ->
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: "success: worker entered RUNNING" in supervisor.output(), 60, "worker")
         wait_until(lambda: serves(url), 30, "the web server")
+        # HTTPS beside HTTP, with the certificate ensure_tls_cert made.
+        trusted = ssl.create_default_context(cafile=str(tmp_path / "tls" / "ca.pem"))
+        assert serves(f"https://127.0.0.1:{https_port}", trusted)
 
         def ctl(*arguments: str) -> str:
             run = subprocess.run(
