@@ -70,9 +70,9 @@ class TestLiveSnapshot:
         advance_once(operation.pk, timezone.now())
         snapshot = scale_set_snapshot(web10)
         sequences = list(
-            Event.objects.filter(scale_set=web10).order_by("sequence").values_list(
-                "sequence", flat=True
-            )
+            Event.objects.filter(scale_set=web10)
+            .order_by("sequence")
+            .values_list("sequence", flat=True)
         )
         assert sequences == list(range(1, len(sequences) + 1)), "numbered without a hole"
         assert snapshot["sequence"] == sequences[-1]
