@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from rollout.asgi import application
-from rollout.models import Event, ScaleSet
+from rollout.models import Event
 from rollout.services import enable_auto_upgrade
 from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.tasks.upgrades import advance_once
