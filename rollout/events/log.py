@@ -106,6 +106,10 @@ def record(events: Iterable[Event]) -> list[Event]:
         for row in rows:
             if row.scale_set_id is not None:
                 by_scale_set.setdefault(row.scale_set_id, []).append(row)
+        streams.hold_references(
+            sorted(by_scale_set),
+            [row.operation_id for row in rows if row.operation_id is not None],
+        )
         # Always in the same order (by id), so two writers of several streams never deadlock.
         for scale_set_id in sorted(by_scale_set):
             numbered = by_scale_set[scale_set_id]

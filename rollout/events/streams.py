@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from rollout.models import Event, ScaleSetStream
+from rollout.models import Event, ScaleSet, ScaleSetStream, UpgradeOperation
 
 
 def allocate(scale_set_id: int, count: int) -> int:
@@ -41,6 +41,30 @@ def allocate(scale_set_id: int, count: int) -> int:
         rows.update(sequence=F("sequence") + count)
     last = rows.values_list("sequence", flat=True).get()
     return int(last) - count + 1
+
+
+def hold_references(scale_set_ids: list[int], operation_ids: list[int]) -> None:
+    """PostgreSQL: take the key-share locks the events' foreign keys will need, BEFORE the
+    stream's lock.
+
+    Django's foreign keys are checked at commit (DEFERRABLE INITIALLY DEFERRED), and the check
+    takes a key-share lock on the scale set and operation rows. A writer holding the stream
+    lock would then wait at commit for another that holds one of those rows ``FOR UPDATE``
+    (a cancel, a model update) while that one waits for the stream: a deadlock. Taken first,
+    the key-share locks make the other writer wait before it can hold the stream.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table, ids in (
+            (ScaleSet._meta.db_table, scale_set_ids),
+            (UpgradeOperation._meta.db_table, operation_ids),
+        ):
+            if ids:
+                cursor.execute(
+                    f'SELECT 1 FROM "{table}" WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE',
+                    [sorted(set(ids))],
+                )
 
 
 def head(scale_set_id: int) -> int:
