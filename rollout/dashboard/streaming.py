@@ -19,7 +19,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
+from django.db import connections
 
 RESYNC_BURST = 3
 RESYNC_PER_SECOND = 1.0
@@ -43,8 +44,17 @@ def _semaphore() -> asyncio.Semaphore:
 async def read(function: Callable[..., T], *args: Any) -> T:
     """Run a database read in the thread pool, at most READS_AT_ONCE together."""
     async with _semaphore():
-        result: T = await database_sync_to_async(function, thread_sensitive=False)(*args)
+        result: T = await sync_to_async(_closing, thread_sensitive=False)(function, *args)
         return result
+
+
+def _closing(function: Callable[..., T], *args: Any) -> T:
+    """Call ``function`` and give its thread's connection back (to the pool, on PostgreSQL):
+    the pool's threads come and go with event loops, and must not keep connections."""
+    try:
+        return function(*args)
+    finally:
+        connections.close_all()
 
 
 class TokenBucket:
