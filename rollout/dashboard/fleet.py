@@ -24,6 +24,7 @@ from rollout.dashboard.messages import (
     Severity,
 )
 from rollout.dashboard.views_of import counts_of, iso, last_event_id
+from rollout.events import streams
 from rollout.models import (
     ACTIVE_STATUSES,
     ImageKind,
@@ -58,12 +59,14 @@ def fleet_snapshot(
     ids: Iterable[int] | None = None,
     visible: Q | None = None,
 ) -> FleetSnapshot:
-    cursor = last_event_id()
-    return {
-        "last_event_id": cursor,
-        "server_time": timezone.now().isoformat(),
-        "rows": fleet_rows(region=region, state=state, ids=ids, visible=visible),
-    }
+    with streams.consistent_read():
+        cursor = last_event_id()
+        return {
+            "last_event_id": cursor,
+            "platform": last_event_id(scale_set__isnull=True),
+            "server_time": timezone.now().isoformat(),
+            "rows": fleet_rows(region=region, state=state, ids=ids, visible=visible),
+        }
 
 
 def fleet_rows(
@@ -74,7 +77,17 @@ def fleet_rows(
     visible: Q | None = None,
 ) -> list[FleetRow]:
     """Every scale set (of ``region``, in ``state``: a key of STATE_FILTERS, among those
-    ``visible`` selects: the ones the user may see, R1), by name."""
+    ``visible`` selects: the ones the user may see, R1), by name. Each row says the stream
+    position it reflects (``sequence``), read first in a consistent read."""
+    with streams.consistent_read():
+        return _fleet_rows(region=region, state=state, ids=ids, visible=visible)
+
+
+def _fleet_rows(
+    *, region: str, state: str, ids: Iterable[int] | None, visible: Q | None
+) -> list[FleetRow]:
+    chosen_ids = None if ids is None else list(ids)
+    heads = streams.heads(chosen_ids)
     latest = UpgradeOperation.objects.filter(scale_set=OuterRef("pk")).order_by(
         "-started_at", "-id"
     )
@@ -87,8 +100,8 @@ def fleet_rows(
         scale_sets = scale_sets.filter(visible)
     if region:
         scale_sets = scale_sets.filter(location__name=region)
-    if ids is not None:
-        scale_sets = scale_sets.filter(pk__in=list(ids))
+    if chosen_ids is not None:
+        scale_sets = scale_sets.filter(pk__in=chosen_ids)
     chosen = list(scale_sets)
     operations = UpgradeOperation.objects.in_bulk(
         [s.latest_operation for s in chosen if s.latest_operation]
@@ -98,6 +111,7 @@ def fleet_rows(
     for scale_set in chosen:
         operation = operations.get(scale_set.latest_operation)
         row = _row(scale_set, operation, versions.get(scale_set.pk, {}))
+        row["sequence"] = heads.get(scale_set.pk, 0)
         if matches(row, state):
             rows.append(row)
     return rows
@@ -135,6 +149,7 @@ def _row(
     fleet_operation = _operation(operation) if operation is not None else None
     row: FleetRow = {
         "id": scale_set.pk,
+        "sequence": 0,
         "name": scale_set.name,
         "resource_group": scale_set.resource_group.name,
         "region": scale_set.location.name,

@@ -76,7 +76,7 @@ def replay_data(operation: UpgradeOperation) -> ReplayData:
     return {
         "operation": operation_view(operation),
         "start": _start(operation),
-        "events": [as_payload(event) for event in operation.events.order_by("id")],
+        "events": [as_payload(event) for event in operation.events.order_by("sequence", "id")],
     }
 
 
@@ -103,8 +103,7 @@ def _start(operation: UpgradeOperation) -> ScaleSetSnapshot:
     upgraded = UnhealthyShare("U5", 0, 0, rolling.max_unhealthy_upgraded_instance_percent)
     overall = UnhealthyShare("U7", 0, len(cells), rolling.max_unhealthy_instance_percent)
     return {
-        "last_event_id": 0,
-        "operation_cursor": 0,
+        "sequence": 0,
         "server_time": timezone.now().isoformat(),
         "scale_set": header_of(scale_set),
         "operation": None,

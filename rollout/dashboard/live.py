@@ -1,8 +1,9 @@
 """The scale set page's read model: one snapshot of the grid, its gauges and its log.
 
 The snapshot shows the running upgrade, or else the last one, or else the instances as they
-are. Its ``last_event_id`` is read FIRST: whatever commits afterwards reaches the browser
-through the socket (and re-applying an event the snapshot already shows changes nothing).
+are. It is read in one consistent transaction (``streams.consistent_read``) that first reads
+the scale set's stream head: the snapshot reflects exactly the events numbered up to its
+``sequence``, and the browser applies the events after it (``rollout.events.streams``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rollout.dashboard.messages import (
     ScaleSetSnapshot,
     Share,
 )
-from rollout.dashboard.views_of import header_of, iso, last_event_id, operation_view, timing_of
+from rollout.dashboard.views_of import header_of, iso, operation_view, timing_of
 from rollout.engine.estimates import estimate_of
 from rollout.engine.figures import FigureData, figure_data
 from rollout.engine.provider import DatabaseComputeProvider
@@ -32,6 +33,7 @@ from rollout.engine.snapshots import (
     instance_views,
     load_snapshot,
 )
+from rollout.events import streams
 from rollout.events.log import EventPayload, as_payload
 from rollout.models import (
     ACTIVE_STATUSES,
@@ -61,12 +63,15 @@ def shown_operation(scale_set: ScaleSet) -> UpgradeOperation | None:
 
 def scale_set_snapshot(scale_set: ScaleSet, now: datetime | None = None) -> ScaleSetSnapshot:
     """Everything the live page draws, in one message (see the module docstring)."""
-    cursor = last_event_id(scale_set=scale_set)
+    with streams.consistent_read():
+        return _snapshot(scale_set, now)
+
+
+def _snapshot(scale_set: ScaleSet, now: datetime | None) -> ScaleSetSnapshot:
+    sequence = streams.head(scale_set.pk)  # first: the rows below show exactly up to it
     now = now or timezone.now()
     scale_set = ScaleSet.objects.select_related("location", "resource_group").get(pk=scale_set.pk)
     operation = shown_operation(scale_set)
-    # Read before the rows: whatever of this upgrade commits later has a higher id.
-    operation_cursor = last_event_id(operation=operation) if operation is not None else 0
     provider = DatabaseComputeProvider(scale_set)
     batches: list[UpgradeBatch] = []
     rows: dict[int, InstanceUpgrade] = {}
@@ -83,8 +88,7 @@ def scale_set_snapshot(scale_set: ScaleSet, now: datetime | None = None) -> Scal
             members.setdefault(cell["batch"], []).append(cell["id"])
     skipped = sum(cell["state"] == "skipped" for cell in cells)
     return {
-        "last_event_id": cursor,
-        "operation_cursor": operation_cursor,
+        "sequence": sequence,
         "server_time": now.isoformat(),
         "scale_set": header_of(scale_set),
         "operation": operation_view(operation, skipped) if operation is not None else None,
@@ -108,7 +112,7 @@ def scale_set_snapshot(scale_set: ScaleSet, now: datetime | None = None) -> Scal
             else None
         ),
         "fault_rules": fault_rule_views(scale_set),
-        "events": recent_events(scale_set, cursor),
+        "events": recent_events(scale_set, sequence),
     }
 
 
@@ -126,23 +130,25 @@ def fault_rule_views(scale_set: ScaleSet) -> list[FaultRuleView]:
 
 
 def recent_events(scale_set: ScaleSet, up_to: int) -> list[EventPayload]:
-    """The log's opening lines, oldest first: everything but routine instance transitions.
+    """The log's opening lines, in stream order: everything but routine instance transitions.
 
-    Only up to the snapshot's cursor: a newer event reaches the browser through the socket.
+    Only up to the snapshot's sequence: a newer event reaches the browser through the socket.
     """
-    rows = Event.objects.filter(scale_set=scale_set, pk__lte=up_to)
-    notable = list(rows.exclude(kind=EventKind.INSTANCE_CHANGED).order_by("-id")[:RECENT_EVENTS])
+    rows = Event.objects.filter(scale_set=scale_set, sequence__lte=up_to)
+    notable = list(
+        rows.exclude(kind=EventKind.INSTANCE_CHANGED).order_by("-sequence")[:RECENT_EVENTS]
+    )
     failures = list(
         rows.filter(
             Q(kind=EventKind.INSTANCE_CHANGED) & Q(data__state__in=sorted(LOGGED_STATES))
-        ).order_by("-id")[:RECENT_FAILURES]
+        ).order_by("-sequence")[:RECENT_FAILURES]
     )
-    merged = sorted({event.id: event for event in notable + failures}.values(), key=_id)
+    merged = sorted({event.id: event for event in notable + failures}.values(), key=_sequence)
     return [as_payload(event) for event in merged]
 
 
-def _id(event: Event) -> int:
-    return event.id
+def _sequence(event: Event) -> int:
+    return event.sequence or 0
 
 
 def _ordered(provider: DatabaseComputeProvider) -> list[tuple[str, Instance]]:

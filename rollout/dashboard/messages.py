@@ -115,12 +115,11 @@ class FaultRuleView(TypedDict):
 
 
 class ScaleSetSnapshot(TypedDict):
-    """``last_event_id``: resume after it. ``operation_cursor``: the newest event of the shown
-    upgrade the snapshot includes; its events are totally ordered (the operation row's lock
-    serialises them), so the browser skips any of them at or below it."""
+    """``sequence``: the scale set's stream position the snapshot reflects (every event
+    numbered up to it, none after); the browser applies the events numbered after it, in
+    order (``rollout.events.streams``)."""
 
-    last_event_id: int
-    operation_cursor: int
+    sequence: int
     server_time: str
     scale_set: ScaleSetHeader
     operation: OperationView | None
@@ -178,7 +177,10 @@ class NextUpgradeView(TypedDict):
 
 
 class FleetRow(TypedDict):
+    """``sequence``: the scale set's stream position the row reflects."""
+
     id: int
+    sequence: int
     name: str
     resource_group: str
     region: str
@@ -194,7 +196,10 @@ class FleetRow(TypedDict):
 
 
 class FleetSnapshot(TypedDict):
+    """``platform``: the newest event of no scale set the rows reflect."""
+
     last_event_id: int
+    platform: int
     server_time: str
     rows: list[FleetRow]
 
@@ -247,6 +252,25 @@ class FleetSnapshotMessage(TypedDict):
     snapshot: FleetSnapshot
 
 
+class FleetHeadsMessage(TypedDict):
+    """The fleet socket's summary, on connect and every ``HEARTBEAT_SECONDS``: each visible
+    scale set's stream head, and the newest event of no scale set (``platform``). The page
+    fetches again every row older than its head: nothing dropped stays unseen."""
+
+    type: Literal["fleet.heads"]
+    heads: dict[str, int]
+    platform: int
+    server_time: str
+
+
+class HeadMessage(TypedDict):
+    """The scale set socket's heartbeat: the stream's committed head. A page behind it asks
+    for the events after its own sequence (``ResyncRequest``)."""
+
+    type: Literal["head"]
+    sequence: int
+
+
 class EventsOut(TypedDict):
     """Events as committed (``catch_up`` false) or read back on resume (true)."""
 
@@ -255,7 +279,9 @@ class EventsOut(TypedDict):
     catch_up: bool
 
 
-class ResyncRequest(TypedDict):
-    """From the browser: send me a fresh snapshot (a new upgrade started)."""
+class ResyncRequest(TypedDict, total=False):
+    """From the browser: the events after ``after`` (its sequence), or, without it (or when
+    too far behind), a fresh snapshot. Rate limited per connection (``RESYNC_*``)."""
 
     type: Literal["resync"]
+    after: int

@@ -69,6 +69,7 @@ def fleet(request: HttpRequest) -> HttpResponse:
         "dashboard/fleet.html",
         {
             "last_event_id": snapshot["last_event_id"],
+            "platform": snapshot["platform"],
             "rows": rows,
             "upgrading": sum(1 for _, progress, _, _ in rows if progress and progress.is_running),
             "attention": attention(everything),

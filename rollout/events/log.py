@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict
 from django.db import transaction
 from django.utils import timezone
 
+from rollout.events import streams
 from rollout.events.notifications import enqueue_deliveries
 from rollout.models import Event, EventKind, ScaleSet, UpgradeOperation
 
@@ -28,7 +29,11 @@ def group_for(scale_set_id: int) -> str:
 
 
 class EventPayload(TypedDict):
+    """``sequence``: the event's place in its scale set's stream (``rollout.events.streams``);
+    None for an event of no scale set."""
+
     id: int
+    sequence: int | None
     kind: str
     scale_set: int | None
     operation: int | None
@@ -46,6 +51,7 @@ class EventsMessage(TypedDict):
 def as_payload(event: Event) -> EventPayload:
     return {
         "id": event.id,
+        "sequence": event.sequence,
         "kind": event.kind,
         "scale_set": event.scale_set_id,
         "operation": event.operation_id,
@@ -87,11 +93,31 @@ def new_event(
 
 
 def record(events: Iterable[Event]) -> list[Event]:
-    """Write the events and broadcast them, grouped per scale set, after commit."""
+    """Number the events in their scale sets' streams, write them, and broadcast them,
+    grouped per scale set, after commit.
+
+    The numbering and the rows are one atomic block (a savepoint inside the caller's
+    transaction), so the stream row's lock is held until the caller commits.
+    """
     rows = list(events)
     if not rows:
         return rows
-    created = Event.objects.bulk_create(rows)
+    with transaction.atomic():
+        by_scale_set: dict[int, list[Event]] = {}
+        for row in rows:
+            if row.scale_set_id is not None:
+                by_scale_set.setdefault(row.scale_set_id, []).append(row)
+        streams.hold_references(
+            sorted(by_scale_set),
+            [row.operation_id for row in rows if row.operation_id is not None],
+        )
+        # Always in the same order (by id), so two writers of several streams never deadlock.
+        for scale_set_id in sorted(by_scale_set):
+            numbered = by_scale_set[scale_set_id]
+            first = streams.allocate(scale_set_id, len(numbered))
+            for offset, row in enumerate(numbered):
+                row.sequence = first + offset
+        created = Event.objects.bulk_create(rows)
     if any(row.id is None for row in created):
         # SQLite before 3.35 and some backends don't return ids from bulk_create.
         created = [row if row.id is not None else _saved(row) for row in created]

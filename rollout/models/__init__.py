@@ -22,6 +22,7 @@ from rollout.models.instances import DataDisk, Instance, OsDisk
 from rollout.models.network import HealthProbe, LoadBalancer
 from rollout.models.resources import ResourceGroup, Subscription
 from rollout.models.scale_sets import Extension, ScaleSet, provisioning_order
+from rollout.models.streams import ScaleSetStream
 from rollout.models.upgrades import (
     ACTIVE_STATUSES,
     UPGRADE_KIND_CHOICES,
@@ -75,6 +76,7 @@ __all__ = [
     "ResourceGroup",
     "RunningStatus",
     "ScaleSet",
+    "ScaleSetStream",
     "ServiceFabricDurability",
     "StartedBy",
     "Subscription",

@@ -240,12 +240,22 @@ class Event(models.Model):
     actor_name = models.CharField(max_length=150, blank=True, help_text="'Platform' or a user.")
     reason = models.TextField(blank=True, help_text="Why, as the actor said or the rule id.")
     data = models.JSONField(default=dict, blank=True)
+    # The scale set's stream position: allocated in commit order under the scale set's stream
+    # row lock (rollout.events.streams); null for an event of no scale set.
+    sequence = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(fields=["scale_set", "id"]),
             models.Index(fields=["operation", "id"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scale_set", "sequence"],
+                condition=models.Q(sequence__isnull=False),
+                name="event_sequence_unique_per_scale_set",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,8 @@ async function submit(form) {
   }
   const button = form.querySelector("[type=submit]");
   if (button) button.disabled = true;
+  // What this click asks for, read before the answer: an event may move the switch meanwhile.
+  const wanted = form.elements.enable ? form.elements.enable.value : null;
   const slot = refusalSlot(form);
   if (slot) slot.hidden = true;
   try {
@@ -36,7 +38,7 @@ async function submit(form) {
     const answer = await response.json().catch(() => ({ ok: false, message: `The server answered ${response.status}.` }));
     if (response.status === 403 && !answer.message) answer.message = "Your role does not allow this here.";
     if (answer.ok) {
-      succeeded(form, answer);
+      succeeded(form, answer, wanted);
       if (shared) shared.value = "";
     } else refused(form, answer);
   } catch (error) {
@@ -46,13 +48,19 @@ async function submit(form) {
   }
 }
 
-function succeeded(form, answer) {
+function succeeded(form, answer, wanted) {
+  // A live page's model takes the click as an expectation its event settles (live-page.js);
+  // elsewhere the switch shows what was asked for until the server's row replaces it.
+  const detail = { action: form.dataset.action, wanted, handled: false };
+  document.dispatchEvent(new CustomEvent("rollwright:acted", { detail }));
   if (form.dataset.action === "auto-upgrade") {
-    const switchEl = form.querySelector(".switch");
-    const on = form.elements.enable.value === "on";
-    switchEl.setAttribute("aria-checked", String(on));
-    switchEl.querySelector(".switch-text").textContent = on ? "On" : "Off";
-    form.elements.enable.value = on ? "off" : "on";
+    const on = wanted === "on";
+    if (!detail.handled) {
+      const switchEl = form.querySelector(".switch");
+      switchEl.setAttribute("aria-checked", String(on));
+      switchEl.querySelector(".switch-text").textContent = on ? "On" : "Off";
+      form.elements.enable.value = on ? "off" : "on";
+    }
     const hint = form.closest(".toggle").querySelector(".refusal-hint");
     if (hint && on) hint.hidden = true;
   }

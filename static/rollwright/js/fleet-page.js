@@ -5,6 +5,11 @@
 //
 // Bursts coalesce: a row has at most one fetch in flight and starts at most one every
 // REFRESH_MS; events arriving meanwhile are covered by one more fetch after it.
+//
+// Nothing is lost silently: each row says the stream sequence it reflects (data-sequence,
+// rollout/events/streams.py), the page remembers the highest sequence it has heard of per
+// scale set (an event, or the socket's `fleet.heads` summary on connect and whenever the
+// server's head is ahead of what it forwarded), and fetches a row again until it reflects it.
 
 import { wireActions } from "./actions.js";
 import { tickCountdowns } from "./next-upgrade.js";
@@ -15,6 +20,9 @@ const REFRESH_MS = 250;
 const table = document.getElementById("fleet-table");
 const strip = document.querySelector(".attention");
 const refreshes = new Map(); // scale set id -> { timer, busy, again, last }
+const heard = new Map(); // scale set id -> the highest sequence heard of
+let platform = Number(table.dataset.platform || 0); // the newest event of no scale set seen
+const stats = { gaps: 0 }; // rows found behind a head with no event on the way
 
 const rowEl = (id) => table.querySelector(`tr[data-scale-set="${id}"]`);
 const rowIds = (selector = "tr[data-scale-set]") => [...table.querySelectorAll(selector)].map((row) => Number(row.dataset.scaleSet));
@@ -47,6 +55,7 @@ async function fetchRow(id, entry) {
     const response = await fetch(`${row.dataset.rowUrl}?next=${next}`, { credentials: "same-origin" });
     if (response.ok) swap(id, await response.text());
     else if (response.status === 404) remove(id);
+    if (rowEl(id) && sequenceOf(id) < (heard.get(id) || 0)) entry.again = true;
   } catch {
     // Offline: the socket's resume delivers the events again, and they refresh the row.
   } finally {
@@ -114,19 +123,46 @@ function countUpgrading() {
   document.getElementById("fleet-upgrading").textContent = String(rowIds("tr[data-upgrading]").length);
 }
 
+function sequenceOf(id) {
+  const row = rowEl(id);
+  return row ? Number(row.dataset.sequence || 0) : 0;
+}
+
+function hear(id, sequence) {
+  if (sequence > (heard.get(id) || 0)) heard.set(id, sequence);
+}
+
 function applyEvents(events) {
   for (const event of events) {
-    if (event.scale_set === null) rowIds('tr[data-auto-upgrade="true"]').forEach(refresh);
-    else refresh(event.scale_set);
+    if (event.scale_set === null) {
+      platform = Math.max(platform, event.id);
+      rowIds('tr[data-auto-upgrade="true"]').forEach(refresh);
+    } else {
+      hear(event.scale_set, event.sequence || 0);
+      refresh(event.scale_set);
+    }
+  }
+}
+
+/** The server's heads: fetch again every row older than its head. */
+function applyHeads(message) {
+  for (const [key, head] of Object.entries(message.heads)) {
+    const id = Number(key);
+    if (head > (heard.get(id) || 0) && head > sequenceOf(id)) stats.gaps += 1;
+    hear(id, head);
+    if (head > sequenceOf(id)) refresh(id);
+  }
+  if (message.platform > platform) {
+    platform = message.platform;
+    rowIds('tr[data-auto-upgrade="true"]').forEach(refresh);
   }
 }
 
 const socket = new LiveSocket("/ws/fleet/", {
-  lastEventId: Number(table.dataset.lastEventId),
   onMessages(messages) {
     for (const message of messages) {
-      if (message.type === "fleet.snapshot") rowIds().forEach(refresh); // too far behind
-      else applyEvents(message.events);
+      if (message.type === "fleet.heads") applyHeads(message);
+      else if (message.type === "events") applyEvents(message.events);
     }
   },
 });
@@ -138,4 +174,4 @@ for (const select of filters.querySelectorAll("select")) select.addEventListener
 for (const el of document.querySelectorAll(".js-hide")) el.hidden = true;
 tickCountdowns();
 setInterval(tickCountdowns, 1000);
-window.rollwright = { refresh, socket };
+window.rollwright = { refresh, socket, heard, stats, sequenceOf };

@@ -1,10 +1,12 @@
 // The scale set page: draw the grid from the embedded snapshot (first paint without a round
-// trip), then stay current over the websocket, resuming after the snapshot's last event id.
+// trip), then stay current over the websocket, applying the scale set's stream in order from
+// the snapshot's sequence on (stream.js) and repairing any gap.
 
 import { wireActions } from "./actions.js";
 import { Grid } from "./grid.js";
 import { LiveModel } from "./model.js";
 import { LiveSocket } from "./socket.js";
+import { StreamOrder } from "./stream.js";
 import { LiveView } from "./live-view.js";
 import { tickCountdowns } from "./next-upgrade.js";
 
@@ -24,21 +26,30 @@ requestAnimationFrame(() => {
   performance.mark("rollwright:grid-painted");
 });
 
+let merged = null; // the changes of the frame being handled
+const collect = (changes) => {
+  merged.layout ||= changes.layout;
+  merged.all ||= changes.all;
+  for (const id of changes.cells) merged.cells.add(id);
+  merged.log.push(...changes.log);
+};
+const stream = new StreamOrder({
+  sequence: snapshot.sequence,
+  apply: (events) => collect(model.apply(events)),
+  load: (fresh) => collect(model.loadSnapshot(fresh)),
+  resync: (after) => socket.resync(after),
+});
 const socket = new LiveSocket(`/ws/scale-sets/${snapshot.scale_set.id}/`, {
-  lastEventId: snapshot.last_event_id,
+  after: () => stream.sequence,
   onMessages(messages) {
     // One animation frame for everything that arrived since the last one.
     const started = performance.now();
-    const merged = { layout: false, all: false, cells: new Set(), log: [] };
-    for (const message of messages) {
-      const changes = message.type === "snapshot" ? model.loadSnapshot(message.snapshot) : model.apply(message.events);
-      merged.layout ||= changes.layout;
-      merged.all ||= changes.all;
-      for (const id of changes.cells) merged.cells.add(id);
-      merged.log.push(...changes.log);
-    }
+    merged = { layout: false, all: false, cells: new Set(), log: [] };
+    for (const message of messages) stream.receive(message);
     view.render(merged, serverNow());
+    merged = null;
     document.body.dataset.lastEventId = String(model.lastEventId);
+    document.body.dataset.sequence = String(stream.sequence);
     performance.measure("rollwright:apply", { start: started });
     if (++frames % 5000 === 0) performance.clearMeasures("rollwright:apply");
   },
@@ -56,6 +67,17 @@ document.getElementById("find-instance").addEventListener("input", (event) => {
   const found = event.target.value ? grid.find(event.target.value) : grid.find("");
   event.target.setCustomValidity(event.target.value && !found ? "No such instance" : "");
 });
-window.rollwright = { model, grid, socket };
+window.rollwright = { model, grid, socket, stream, view };
+document.body.dataset.sequence = String(stream.sequence);
+
+// A click confirmed by the server shows at once, and gives way to its event (model.expect).
+document.addEventListener("rollwright:acted", ({ detail }) => {
+  if (detail.action === "auto-upgrade") model.expect("auto_upgrade", detail.wanted === "on");
+  else if (["pause", "resume", "cancel"].includes(detail.action)) model.expect("operation", detail.action);
+  else return;
+  detail.handled = true;
+  view.renderControls();
+  setTimeout(() => view.renderControls(), 5100); // the expectation's end, if no event came
+});
 tickCountdowns();
 setInterval(tickCountdowns, 1000);

@@ -176,9 +176,12 @@ export class LiveView {
     set(list, rows.length ? rows.join("") : '<li class="muted">Nothing yet.</li>');
   }
 
+  /** The controls as the server's state says (events carry it), or as a click not yet
+   * confirmed expects it (model.expect): never a position nobody holds. */
   renderControls() {
     const op = this.model.operation;
     const active = isActive(op);
+    const acting = this.model.expected("operation") !== undefined; // a click awaiting its event
     const start = $("start-button");
     if (start) start.hidden = active;
     for (const form of document.querySelectorAll("[data-op-control]")) {
@@ -187,22 +190,26 @@ export class LiveView {
       if (active && control === "pause") visible = !op.pause_requested && !op.cancel_requested;
       if (active && control === "resume") visible = op.pause_requested && !op.cancel_requested;
       if (active && control === "cancel") visible = !op.cancel_requested;
-      form.hidden = !visible;
+      form.hidden = !visible || acting;
+      form.dataset.serverVisible = String(visible);
     }
+    const on = this.model.autoUpgrade();
     const automatic = document.querySelector("input[name=kind][value=automatic]");
     if (automatic && this.model.scaleSet) {
-      automatic.disabled = !this.model.scaleSet.auto_upgrade;
+      const serverOn = Boolean(this.model.scaleSet.auto_upgrade);
+      automatic.disabled = !serverOn;
       if (automatic.disabled && automatic.checked) document.querySelector("input[name=kind][value=manual]").checked = true;
-      document.querySelector("[data-needs-auto]").hidden = this.model.scaleSet.auto_upgrade;
+      document.querySelector("[data-needs-auto]").hidden = serverOn;
     }
     const toggle = document.querySelector(".toggle .switch");
     if (toggle && this.model.scaleSet) {
-      const on = this.model.scaleSet.auto_upgrade;
+      toggle.dataset.server = String(Boolean(this.model.scaleSet.auto_upgrade));
       if (toggle.getAttribute("aria-checked") !== String(on)) {
         toggle.setAttribute("aria-checked", String(on));
         toggle.querySelector(".switch-text").textContent = on ? "On" : "Off";
-        toggle.form.elements.enable.value = on ? "off" : "on";
       }
+      // The form asks for the opposite of what the switch shows, whoever changed it last.
+      toggle.form.elements.enable.value = on ? "off" : "on";
     }
   }
 }

@@ -1,15 +1,19 @@
 // The live page's state, built from a snapshot and kept current by events (the same events
 // replay plays back). `apply` returns what changed, so the view repaints only that.
 //
-// Duplicates are expected (a resume sends a few events again) and harmless:
-// - an upgrade's own events are totally ordered by id (its row lock serialises them) and
-//   arrive in that order, so one applied at or below `opCursor` is already in the state;
-// - the scale set's other events (auto-upgrade, fault rules) are plain assignments;
-// - the log keeps a set of the ids it has shown.
+// The live page hands it events strictly in their scale set's stream order, each once
+// (stream.js); replay hands it an upgrade's events in the same order. Applying is therefore
+// plain: no cursor, no guessing from ids (ids are not commit order). Fault rules are keyed by
+// id and the log keeps a set of the ids it has shown, so a replayed event changes nothing.
+//
+// Controls render from the server's state as events carry it; an operator's click may set an
+// expectation (`expect`) that shows at once and gives way to the event confirming or undoing
+// it, or to the server's state after EXPECT_MS.
 
 import { countStates, isActive, isLogged } from "./words.js";
 
 const LOG_LIMIT = 400;
+const EXPECT_MS = 5000;
 
 const ms = (iso) => (iso ? Date.parse(iso) : null);
 
@@ -29,7 +33,8 @@ export class LiveModel {
     this.shares = { upgraded: null, scale_set: null };
     this.u5Anchor = null;
     this.lastEventId = 0;
-    this.opCursor = 0;
+    this.sequence = 0;
+    this.expectations = new Map(); // control -> { value, until }
     this.clockOffset = 0;
     this.timing = { time_scale: 1, health_wait_seconds: 300 };
     this.eta = null; // B8, as the server last estimated it
@@ -45,7 +50,7 @@ export class LiveModel {
     this.cells = new Map();
     this.order = [];
     for (const cell of snapshot.instances) {
-      this.cells.set(cell.id, { ...cell, deadline: ms(cell.deadline), last: 0 });
+      this.cells.set(cell.id, { ...cell, deadline: ms(cell.deadline) });
       this.order.push(cell.id);
     }
     this.batches = snapshot.batches.map((b) => ({ ...b, started_at: ms(b.started_at), completed_at: ms(b.completed_at) }));
@@ -69,8 +74,8 @@ export class LiveModel {
     for (const share of snapshot.shares) this.shares[share.scope] = { ...share, at: ms(share.measured_at) };
     const upgraded = this.shares.upgraded;
     this.u5Anchor = upgraded ? { unhealthy: upgraded.unhealthy, pending: true } : null;
-    this.lastEventId = Math.max(this.lastEventId, snapshot.last_event_id);
-    this.opCursor = snapshot.operation_cursor || 0;
+    this.sequence = snapshot.sequence || 0;
+    this.expectations.clear();
     this.settleAnchor();
     return { layout: true, all: true, log: this.log.slice(), cells: new Set() };
   }
@@ -80,6 +85,7 @@ export class LiveModel {
     const changes = { layout: false, all: false, cells: new Set(), log: [] };
     for (const event of events) {
       if (event.id > this.lastEventId) this.lastEventId = event.id;
+      if (event.sequence > this.sequence) this.sequence = event.sequence;
       if (this.remember(event)) changes.log.push(event);
       this.applyOne(event, changes);
     }
@@ -92,18 +98,20 @@ export class LiveModel {
     const at = ms(event.created_at);
     const op = this.operation;
     if (event.kind === "upgrade_started") {
-      if (op && event.operation <= op.id) return; // this upgrade's start, or an older one's
+      if (op && event.operation === op.id) return; // the snapshot's own upgrade
       this.startOperation(event, at);
-      this.opCursor = event.id;
       changes.layout = true;
       return;
     }
     if (event.kind === "auto_upgrade_enabled" || event.kind === "auto_upgrade_disabled") {
       if (this.scaleSet) this.scaleSet.auto_upgrade = event.kind === "auto_upgrade_enabled";
+      this.expectations.delete("auto_upgrade");
       return;
     }
-    if (event.kind === "fault_rule_added") {
-      this.setFaultRules([...this.faultRules, { id: data.rule, kind: data.fault_kind, description: data.description, instance_ids: data.instance_ids || [], enabled: true }]);
+    if (event.kind === "fault_rule_added" || event.kind === "fault_rule_changed") {
+      const rule = { id: data.rule, kind: data.fault_kind, description: data.description, instance_ids: data.instance_ids || [], enabled: data.enabled !== false };
+      const others = this.faultRules.filter((r) => r.id !== data.rule);
+      this.setFaultRules([...others, rule].sort((a, b) => a.id - b.id));
       changes.all = true;
       return;
     }
@@ -113,8 +121,9 @@ export class LiveModel {
       return;
     }
     if (!op || event.operation !== op.id) return; // another (older) upgrade's news
-    if (event.id <= this.opCursor) return; // already in the state
-    this.opCursor = event.id;
+    if (["pause_requested", "resumed", "cancel_requested", "paused", "upgrade_finished"].includes(event.kind)) {
+      this.expectations.delete("operation");
+    }
     if (data.estimate) this.setEstimate(data.estimate);
     switch (event.kind) {
       case "decision":
@@ -135,8 +144,7 @@ export class LiveModel {
       }
       case "instance_changed": {
         const cell = this.cells.get(String(data.instance));
-        if (!cell || event.id <= cell.last) break;
-        cell.last = event.id;
+        if (!cell) break;
         cell.state = data.state;
         cell.deadline = ms(data.deadline);
         cell.reason = data.reason || "";
@@ -238,6 +246,28 @@ export class LiveModel {
 
   counts() {
     return countStates(this.cells.values());
+  }
+
+  /** An operator's click, shown until its event (or EXPECT_MS) settles it. */
+  expect(control, value, now = Date.now()) {
+    this.expectations.set(control, { value, until: now + EXPECT_MS });
+  }
+
+  expected(control, now = Date.now()) {
+    const found = this.expectations.get(control);
+    if (!found) return undefined;
+    if (found.until < now) {
+      this.expectations.delete(control);
+      return undefined;
+    }
+    return found.value;
+  }
+
+  /** The auto-upgrade switch's position: the server's, or a click not yet confirmed. */
+  autoUpgrade(now = Date.now()) {
+    const wanted = this.expected("auto_upgrade", now);
+    if (wanted !== undefined) return wanted;
+    return Boolean(this.scaleSet && this.scaleSet.auto_upgrade);
   }
 
   setFaultRules(rules) {

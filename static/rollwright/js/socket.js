@@ -1,14 +1,14 @@
 // A websocket that comes back: after a network drop or a server restart it reconnects with
-// the last event id it has (?after=<id>), and the server sends what was committed since.
-// Messages are queued and handed over once per animation frame, so one engine step (one
-// message) or a burst of them costs one repaint.
+// the stream position it has (`after()`: ?after=<sequence>), and the server sends what was
+// committed since. Messages are queued and handed over once per animation frame, so one
+// engine step (one message) or a burst of them costs one repaint.
 
 const statusEl = () => document.getElementById("live-status");
 
 export class LiveSocket {
-  constructor(path, { lastEventId, onMessages, onStatus } = {}) {
+  constructor(path, { after, onMessages, onStatus } = {}) {
     this.path = path;
-    this.lastEventId = lastEventId || 0;
+    this.after = after || (() => null);
     this.onMessages = onMessages;
     this.onStatus = onStatus || showStatus;
     this.queue = [];
@@ -19,10 +19,11 @@ export class LiveSocket {
 
   connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const after = this.lastEventId ? `?after=${this.lastEventId}` : "";
+    const position = this.after();
+    const after = position !== null && position !== undefined ? `?after=${position}` : "";
     const socket = new WebSocket(`${scheme}://${location.host}${this.path}${after}`);
     this.socket = socket;
-    this.onStatus(this.lastEventId ? "resuming" : "connecting");
+    this.onStatus(after ? "resuming" : "connecting");
     socket.addEventListener("open", () => {
       this.delay = 500;
       this.onStatus("live");
@@ -44,10 +45,10 @@ export class LiveSocket {
     });
   }
 
-  /** Ask the server for a fresh snapshot (e.g. after missing too much). */
-  resync() {
+  /** Ask the server for the events after `after` (a sequence), or a fresh snapshot (null). */
+  resync(after = null) {
     if (this.socket && this.socket.readyState === WebSocket.OPEN) {
-      this.socket.send(JSON.stringify({ type: "resync" }));
+      this.socket.send(JSON.stringify(after === null ? { type: "resync" } : { type: "resync", after }));
     }
   }
 
@@ -55,13 +56,6 @@ export class LiveSocket {
     this.frame = 0;
     const messages = this.queue;
     this.queue = [];
-    for (const message of messages) {
-      if (message.type === "events") {
-        for (const event of message.events) if (event.id > this.lastEventId) this.lastEventId = event.id;
-      } else if (message.snapshot) {
-        this.lastEventId = Math.max(this.lastEventId, message.snapshot.last_event_id);
-      }
-    }
     if (messages.length) this.onMessages(messages);
   }
 }

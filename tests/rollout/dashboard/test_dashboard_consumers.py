@@ -1,5 +1,5 @@
 """B4: the websockets. Refuse anonymous users, send a snapshot on connect, forward each
-committed step as one message, and resume after the last event id a browser has."""
+committed step as one message, and resume after the stream sequence a browser has."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from rollout.asgi import application
-from rollout.models import Event, ScaleSet
+from rollout.models import Event
 from rollout.services import enable_auto_upgrade
 from rollout.services.upgrades.operations import start_os_upgrade
 from rollout.tasks.upgrades import advance_once
@@ -41,7 +41,11 @@ async def connect(path: str, user: User | None = None) -> tuple[WebsocketCommuni
 
 
 async def receive(communicator: WebsocketCommunicator) -> Any:
-    return await communicator.receive_json_from(timeout=TIMEOUT)
+    """The next message, past heartbeats (``head``: sent only while a broadcast is on its way)."""
+    while True:
+        message = await communicator.receive_json_from(timeout=TIMEOUT)
+        if message["type"] != "head":
+            return message
 
 
 async def events_until(communicator: WebsocketCommunicator, kind: str) -> list[dict[str, Any]]:
@@ -93,26 +97,45 @@ class TestScaleSetSocket:
         assert len(reimaging) == len(step["events"][0]["data"]["instances"])
         await communicator.disconnect()
 
-    async def test_b4_a_browser_resumes_after_its_last_event_id(self, web10, operator):
+    async def test_b4_a_browser_resumes_after_its_sequence(self, web10, operator):
         operation = await sync_to_async(start_os_upgrade)(web10)
         await sync_to_async(advance_once)(operation.pk, timezone.now())
         first = await sync_to_async(lambda: Event.objects.filter(scale_set=web10).latest("id"))()
         # ...the browser drops off; meanwhile a batch starts and an operator acts
         await sync_to_async(advance_once)(operation.pk, timezone.now())
         await sync_to_async(enable_auto_upgrade)(web10, actor=operator, reason="back")
-        communicator, _ = await connect(f"/ws/scale-sets/{web10.pk}/?after={first.id}", operator)
+        path = f"/ws/scale-sets/{web10.pk}/?after={first.sequence}"
+        communicator, _ = await connect(path, operator)
         message = await receive(communicator)
         assert message["type"] == "events" and message["catch_up"] is True
-        ids = [event["id"] for event in message["events"]]
+        sequences = [event["sequence"] for event in message["events"]]
         newer = await sync_to_async(
             lambda: list(
-                Event.objects.filter(scale_set=web10, id__gt=first.id).values_list("id", flat=True)
+                Event.objects.filter(scale_set=web10, sequence__gt=first.sequence)
+                .order_by("sequence")
+                .values_list("sequence", flat=True)
             )
         )()
-        assert set(newer) <= set(ids), "a resume misses nothing"
-        assert ids == sorted(ids)
+        assert sequences == newer, "exactly what was missed, in order"
         assert message["events"][-1]["kind"] == "auto_upgrade_enabled"
         assert message["events"][-1]["actor"] == "olivia"
+        await communicator.disconnect()
+
+    async def test_b4_a_resync_with_after_sends_the_missing_range(self, web10, viewer):
+        communicator, _ = await connect(f"/ws/scale-sets/{web10.pk}/", viewer)
+        snapshot = (await receive(communicator))["snapshot"]
+        await sync_to_async(start_os_upgrade)(web10, actor="Platform")
+        live = await receive(communicator)
+        assert [e["sequence"] for e in live["events"]] == [snapshot["sequence"] + 1]
+        await communicator.send_json_to({"type": "resync", "after": snapshot["sequence"]})
+        again = await receive(communicator)
+        assert again["catch_up"] is True
+        assert again["events"] == live["events"]
+        await communicator.disconnect()
+
+    async def test_b4_a_resync_beyond_the_head_gets_a_snapshot(self, web10, viewer):
+        communicator, _ = await connect(f"/ws/scale-sets/{web10.pk}/?after=9999", viewer)
+        assert (await receive(communicator))["type"] == "snapshot"
         await communicator.disconnect()
 
     async def test_a_browser_may_ask_for_a_fresh_snapshot(self, web10, viewer):
@@ -135,22 +158,25 @@ class TestFleetSocket:
         _, connected = await connect("/ws/fleet/")
         assert connected is False
 
-    async def test_b4_snapshot_then_every_scale_sets_events(self, web10, tiny3, viewer):
+    async def test_b4_heads_then_every_scale_sets_events(self, web10, tiny3, viewer):
         communicator, connected = await connect("/ws/fleet/", viewer)
         assert connected is True
         message = await receive(communicator)
-        assert message["type"] == "fleet.snapshot"
-        assert {row["name"] for row in message["snapshot"]["rows"]} == {"web10", "tiny3"}
+        assert message["type"] == "fleet.heads"
+        assert set(message["heads"]) == {str(web10.pk), str(tiny3.pk)}
         await sync_to_async(start_os_upgrade)(tiny3)
         events = await events_until(communicator, "upgrade_started")
         assert events[-1]["scale_set"] == tiny3.pk
+        assert events[-1]["sequence"] == message["heads"][str(tiny3.pk)] + 1
         await communicator.disconnect()
 
-    async def test_b4_the_fleet_resumes_too(self, web10, operator):
-        await sync_to_async(ScaleSet.objects.filter(pk=web10.pk).update)(capacity=10)
+    async def test_b4_the_fleet_resumes_with_the_heads(self, web10, operator):
         await sync_to_async(enable_auto_upgrade)(web10, actor=operator)
         communicator, _ = await connect("/ws/fleet/?after=0", operator)
         message = await receive(communicator)
-        assert message["catch_up"] is True
-        assert [e["kind"] for e in message["events"]] == ["auto_upgrade_enabled"]
+        assert message["type"] == "fleet.heads"
+        head = await sync_to_async(
+            lambda: Event.objects.filter(scale_set=web10).latest("sequence").sequence
+        )()
+        assert message["heads"][str(web10.pk)] == head
         await communicator.disconnect()

@@ -65,14 +65,20 @@ class TestLiveSnapshot:
         assert snapshot["estimate"]["overall"] is not None
         assert snapshot["timing"]["health_wait_seconds"] == pytest.approx(5.0)
 
-    def test_its_cursors_are_read_before_the_rows(self, web10):
+    def test_its_sequence_is_the_streams_head_and_bounds_its_log(self, web10):
         operation = start_os_upgrade(web10)
         advance_once(operation.pk, timezone.now())
         snapshot = scale_set_snapshot(web10)
-        newest = Event.objects.filter(scale_set=web10).latest("id").id
-        assert snapshot["last_event_id"] == newest
-        assert snapshot["operation_cursor"] == newest
-        assert all(event["id"] <= newest for event in snapshot["events"])
+        sequences = list(
+            Event.objects.filter(scale_set=web10)
+            .order_by("sequence")
+            .values_list("sequence", flat=True)
+        )
+        assert sequences == list(range(1, len(sequences) + 1)), "numbered without a hole"
+        assert snapshot["sequence"] == sequences[-1]
+        assert all(event["sequence"] <= snapshot["sequence"] for event in snapshot["events"])
+        logged = [event["sequence"] for event in snapshot["events"]]
+        assert logged == sorted(logged)
 
     def test_u5_the_share_counts_rolled_back_instances(self, web10, settings):
         settings.ROLLWRIGHT_TIME_SCALE = 600.0
