@@ -14,6 +14,7 @@ from rollout.models.choices import (
     ProbeProtocol,
     ProvisioningState,
     ReplicationState,
+    ScaleInRule,
     ServiceFabricDurability,
     UpgradeMode,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "ReplicationState",
     "ResourceGroup",
     "RunningStatus",
+    "ScaleInRule",
     "ScaleSet",
     "ServiceFabricDurability",
     "StartedBy",

@@ -213,6 +213,9 @@ class EventKind(models.TextChoices):
     # Access (R1): who was given or lost which role where (rollout.services.access).
     ROLE_ASSIGNED = "role_assigned", "role assigned"
     ROLE_REMOVED = "role_removed", "role assignment removed"
+    # Instance actions (rollout.services.scale_sets.vm_actions): reimage, power, delete, protect.
+    INSTANCE_ACTION = "instance_action", "instance action"
+    INSTANCE_UPDATED = "instance_updated", "instance updated"
 
 
 class Event(models.Model):
