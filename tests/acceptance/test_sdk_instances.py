@@ -24,12 +24,24 @@ from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.compute import models as m
 
 from rollout.models import Instance
-from tests.acceptance.conftest import NEW_VERSION, OLD_VERSION, RESOURCE_GROUP, World
-from tests.acceptance.test_sdk_acceptance import client, create, scale_set  # noqa: F401
+from tests.acceptance.conftest import (
+    NEW_VERSION,
+    OLD_VERSION,
+    RESOURCE_GROUP,
+    Stack,
+    World,
+    compute_client,
+)
+from tests.acceptance.test_sdk_acceptance import create, scale_set
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
 
 USER_DATA = base64.b64encode(b"#cloud-config\nruncmd: [echo hi]\n").decode()
+
+
+@pytest.fixture
+def client(stack: Stack, world: World) -> ComputeManagementClient:
+    return compute_client(stack, world.token)
 
 
 def ids(*numbers: int) -> m.VirtualMachineScaleSetVMInstanceIDs:
@@ -63,7 +75,9 @@ def test_reimage_and_reimage_all_keep_the_vm_and_answer_202_with_three_headers(
     after = vms.get(RESOURCE_GROUP, "web", "1")
     assert (after.instance_id, after.vm_id) == (before.instance_id, before.vm_id)
     assert after.storage_profile.os_disk.name != before.storage_profile.os_disk.name
-    assert after.storage_profile.image_reference.exact_version == OLD_VERSION
+    assert after.storage_profile.image_reference.exact_version == (
+        before.storage_profile.image_reference.exact_version
+    )
     assert os_disks("web", 0) == 1
 
     assert sets.begin_reimage_all(RESOURCE_GROUP, "web", ids(0, 2)).result() is None
