@@ -97,6 +97,8 @@ def _start(operation: UpgradeOperation) -> ScaleSetSnapshot:
             "deadline": None,
             "reason": "",
             "image_version": "",
+            "power_state": "running",  # a replay plays the upgrade's own events only
+            "protected": False,
         }
         for key, zone, update_domain, fault_domain in instances
     ]

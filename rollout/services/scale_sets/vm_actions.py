@@ -144,12 +144,16 @@ def act_on_instances(
         else:
             _power(chosen, action)
         acted = tuple(sorted(i.instance_id for i in chosen))
+        summary = f"{action.label} of {_ids_text(acted)}"
+        if protected:
+            summary += f"; left out, protected from scale set actions: {_ids_text(protected)}"
         events.record_one(
             EventKind.INSTANCE_ACTION,
             scale_set=current,
             actor=actor,
             reason=reason or f"POST {action.value}",
             action=action.value,
+            summary=summary,
             instance_ids=list(acted),
             protected=protected,
             power_states={str(i.instance_id): i.power_state for i in chosen}
@@ -292,7 +296,28 @@ def update_instance(
                 reason=reason,
                 instance_ids=[instance.instance_id],
                 fields=changed,
+                summary=_protection_text(instance, changed),
                 protect_from_scale_in=instance.protect_from_scale_in,
                 protect_from_scale_set_actions=instance.protect_from_scale_set_actions,
             )
     return instance
+
+
+def _ids_text(ids: tuple[int, ...] | list[int]) -> str:
+    if not ids:
+        return "no instance"
+    listed = ", ".join(str(i) for i in ids[:20]) + (" …" if len(ids) > 20 else "")
+    return f"instance{'s' if len(ids) > 1 else ''} {listed}"
+
+
+def _protection_text(instance: Instance, changed: list[str]) -> str:
+    words = []
+    if instance.protect_from_scale_set_actions:
+        words.append("protected from scale set actions")
+    elif instance.protect_from_scale_in:
+        words.append("protected from scale-in")
+    else:
+        words.append("not protected")
+    if "user_data" in changed:
+        words.append("userData changed")
+    return f"instance {instance.instance_id}: {', '.join(words)}"

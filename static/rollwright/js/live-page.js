@@ -3,6 +3,7 @@
 
 import { wireActions } from "./actions.js";
 import { Grid } from "./grid.js";
+import { InstancePanel } from "./instance-panel.js";
 import { LiveModel } from "./model.js";
 import { LiveSocket } from "./socket.js";
 import { LiveView } from "./live-view.js";
@@ -11,8 +12,10 @@ import { tickCountdowns } from "./next-upgrade.js";
 const snapshot = JSON.parse(document.getElementById("live-snapshot").textContent);
 const model = new LiveModel();
 const hoverLine = document.getElementById("hover-line");
+const panel = new InstancePanel(model);
 const grid = new Grid(document.getElementById("grid"), {
   onHover: (cell, label) => { hoverLine.textContent = label; },
+  onSelect: (id) => panel.select(id),
 });
 const view = new LiveView(model, grid, { controls: Boolean(document.getElementById("controls")) });
 const serverNow = () => Date.now() + model.clockOffset;
@@ -38,6 +41,7 @@ const socket = new LiveSocket(`/ws/scale-sets/${snapshot.scale_set.id}/`, {
       merged.log.push(...changes.log);
     }
     view.render(merged, serverNow());
+    panel.refresh();
     document.body.dataset.lastEventId = String(model.lastEventId);
     performance.measure("rollwright:apply", { start: started });
     if (++frames % 5000 === 0) performance.clearMeasures("rollwright:apply");
