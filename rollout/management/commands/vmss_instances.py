@@ -1,8 +1,9 @@
 """Act on a scale set's instances from the command line, as ``az vmss`` does (issue 12):
 
-    python manage.py vmss_instances reimage     -g RG -n NAME [--instance-ids 0 3] [--exact-version V]
+    python manage.py vmss_instances reimage     -g RG -n NAME [--instance-ids 0 3] [--exact-version]
     python manage.py vmss_instances reimage-all -g RG -n NAME [--instance-ids ...]
-    python manage.py vmss_instances start|power-off|restart|deallocate -g RG -n NAME [--instance-ids ...]
+    python manage.py vmss_instances power-off   -g RG -n NAME [--instance-ids ...]
+        (also start, restart, deallocate)
     python manage.py vmss_instances delete      -g RG -n NAME --instance-ids 4 5
     python manage.py vmss_instances protect     -g RG -n NAME --instance-ids 2 [--scale-in-only]
     python manage.py vmss_instances unprotect   -g RG -n NAME --instance-ids 2
