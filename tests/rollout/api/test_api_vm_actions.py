@@ -364,3 +364,24 @@ def test_r1_a_reader_may_not_act_on_instances(viewer_arm, web10):
         assert response.status_code == 403, path
         assert error_of(response)["code"] == "AuthorizationFailed"
     assert AsyncOperation.objects.count() == 0
+
+
+def test_the_grid_and_history_say_a_protected_vm_was_left_out(arm, web10, client, operator):
+    """The plan marks it skipped for protection (not T6); the history page counts it."""
+    from orchestrator.model import InstanceUpgradeState
+    from rollout.dashboard.live import scale_set_snapshot
+    from rollout.engine.apply import PROTECTED_REASON
+    from rollout.tasks.upgrades import advance
+
+    protect(arm, 4, protectFromScaleSetActions=True)
+    ScaleSet.objects.filter(pk=web10.pk).update(image_version="latest")
+    operation = start_os_upgrade(web10, reason="test")
+    advance(operation.pk)  # plans the batches
+    row = InstanceUpgrade.objects.get(operation=operation, instance__instance_id=4)
+    assert (row.state, row.failure_reason) == (InstanceUpgradeState.SKIPPED, PROTECTED_REASON)
+    cell = next(c for c in scale_set_snapshot(web10)["instances"] if c["id"] == "4")
+    assert cell["protected"] is True and cell["reason"] == PROTECTED_REASON
+
+    client.force_login(operator)
+    page = client.get(f"/scale-sets/{web10.pk}/history/").content.decode()
+    assert "1 protected, left out" in page
