@@ -17,8 +17,8 @@ from django.utils import timezone
 from orchestrator.health import UnhealthyShare
 from rollout.dashboard.messages import InstanceCell, OperationView, ScaleSetSnapshot
 from rollout.dashboard.views_of import header_of, operation_view, timing_of
-from rollout.engine.figures import figure_data
 from rollout.engine.apply import PROTECTED_REASON
+from rollout.engine.figures import figure_data
 from rollout.engine.snapshots import policy_of
 from rollout.events.log import EventPayload, as_payload
 from rollout.models import ScaleSet, UpgradeOperation
