@@ -169,6 +169,8 @@ class InstanceView:
     fault_domain: int
     observed: Observation
     progress: InstanceProgress = InstanceProgress()
+    # protectFromScaleSetActions: an OS upgrade leaves the VM out (planned as skipped).
+    protected: bool = False
 
     @property
     def image_version(self) -> str:

@@ -1,6 +1,8 @@
 """U2 T2 T3 T6: which instances go in which batch, planned once when an operation starts.
 
-1. T6: instances already on the target version are skipped: in no batch.
+1. T6: instances already on the target version are skipped: in no batch. So are the VMs
+   protected from scale set actions (``protectFromScaleSetActions``), as Azure leaves them out
+   of OS upgrades.
 2. U2: the batch size is max(1, floor(total × maxBatchInstancePercent / 100)), counted on the
    TOTAL instance count (skipped ones included); a scale set of 5 or fewer instances upgrades
    one instance per batch.
@@ -48,6 +50,8 @@ class Placed(Protocol):
     def update_domain(self) -> int: ...
     @property
     def image_version(self) -> str: ...
+    @property
+    def protected(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -101,11 +105,13 @@ def plan_batches(
     rolling = policy.rolling
     total = len(instances)
     size = batch_size_for(total, rolling.max_batch_instance_percent)
-    skipped = sorted(
-        (view.instance_id for view in instances if view.image_version == target_version),
-        key=instance_sort_key,
-    )
-    to_upgrade = [view for view in instances if view.image_version != target_version]
+    left_out = [
+        view for view in instances if view.image_version == target_version or view.protected
+    ]
+    skipped = sorted((view.instance_id for view in left_out), key=instance_sort_key)
+    to_upgrade = [
+        view for view in instances if view.image_version != target_version and not view.protected
+    ]
     first: list[Placed] = []
     if rolling.prioritize_unhealthy_instances and unhealthy_ids:
         first = [view for view in to_upgrade if view.instance_id in unhealthy_ids]
@@ -159,10 +165,19 @@ def _reasons(
             f"at most {size} per batch ({rolling.max_batch_instance_percent}% of {total} instances)"
         )
     reasons = [f"U2: {planned} of {total} instances to upgrade in {len(batches)} batches, {limit}"]
-    if skipped:
+    protected = sorted(
+        (view.instance_id for view in instances if view.protected), key=instance_sort_key
+    )
+    on_target = [i for i in skipped if i not in set(protected)]
+    if on_target:
         reasons.append(
-            f"T6: {len(skipped)} instances already on {target_version} are skipped: "
-            f"{describe_ids(skipped)}"
+            f"T6: {len(on_target)} instances already on {target_version} are skipped: "
+            f"{describe_ids(on_target)}"
+        )
+    if protected:
+        reasons.append(
+            f"Instance protection: {len(protected)} instances protected from scale set "
+            f"actions are left out: {describe_ids(protected)}"
         )
     if first:
         ids = sorted((view.instance_id for view in first), key=instance_sort_key)

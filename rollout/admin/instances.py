@@ -56,7 +56,15 @@ class InstanceAdmin(RolloutAdmin):
     raw_id_fields = ("os_disk",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        bookkeeping = ("model_version", "created_at")
+        # Protection and userData change through the services (API, grid, vmss_instances),
+        # audited; the admin shows them.
+        bookkeeping = (
+            "model_version",
+            "created_at",
+            "protect_from_scale_in",
+            "protect_from_scale_set_actions",
+            "user_data",
+        )
         return bookkeeping if obj is None else ("scale_set", "instance_id", *bookkeeping)
 
     @admin.display(description="image version", ordering="os_disk__image_version")

@@ -170,10 +170,15 @@ class ScaleSetAdmin(RolloutAdmin):
                     "computer_name_prefix",
                     "admin_username",
                     "custom_data",
+                    "user_data",
                     "enable_automatic_updates",
                     "patch_mode",
                 )
             },
+        ),
+        (
+            "Scale-in policy",
+            {"fields": SCALE_SET_FIELDS.model_fields("properties.scaleInPolicy")},
         ),
         ("Upgrade policy", {"fields": ("upgrade_mode",)}),
         (

@@ -69,6 +69,16 @@ class ApiCall:
             raise LookupError("This operation declares no request body.")
         return self.body_schema.parse(self.json(), "")
 
+    def optional_body(self) -> dict[str, Any]:
+        """``body()``, or ``{}`` when the request has none (an optional body left out)."""
+        if self.body_schema is None:
+            raise LookupError("This operation declares no request body.")
+        meta = self.request.META
+        chunked = bool(meta.get("HTTP_TRANSFER_ENCODING"))
+        if not self._read and not chunked and int(meta.get("CONTENT_LENGTH") or 0) == 0:
+            return {}
+        return self.body()
+
     def json(self) -> Any:
         if not self._read:
             self._json = _read_json(self.request)

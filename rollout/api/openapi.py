@@ -76,7 +76,7 @@ def document() -> dict[str, Any]:
                 spec["x-ms-long-running-operation"] = True
             if operation.body is not None:
                 spec["requestBody"] = {
-                    "required": True,
+                    "required": operation.body_required,
                     "content": {"application/json": {"schema": operation.body.openapi(components)}},
                 }
             item[method.lower()] = spec

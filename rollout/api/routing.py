@@ -86,6 +86,8 @@ QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
     "$skiptoken": {"type": "string", "pattern": "^[0-9]{1,9}$"},
     "monitor": {"type": "string", "enum": ["true", "false"]},
     "forceDeletion": {"type": "boolean"},
+    "skipShutdown": {"type": "boolean"},
+    "hibernate": {"type": "boolean"},
 }
 _PARAMETER = re.compile(r"\{(\w+)\}")
 AUTHORIZATIONS = ("resource", "listing", "platform", "caller")
@@ -100,6 +102,7 @@ class Operation:
     summary: str
     responses: tuple[int, ...] = (200,)
     body: Obj | None = None
+    body_required: bool = True  # False: the body may be left out (``ApiCall.optional_body``)
     query: tuple[str, ...] = ()
     long_running: bool = False
     # R1: Azure's name of what this operation does (default: the route's type + read, write

@@ -39,6 +39,9 @@ def model_input(body: dict[str, Any]) -> ModelInput:
         model.health_probe_given = True
         probe = network["healthProbe"]
         model.health_probe_id = probe["id"] if probe is not None else None
+    rules = body.get("properties", {}).get("scaleInPolicy", {}).get("rules")
+    if rules:
+        model.fields["scale_in_rule"] = rules[0]
     extension_profile = profile.get("extensionProfile", {})
     if "extensions" in extension_profile:
         model.extensions = [_extension_spec(item) for item in extension_profile["extensions"]]

@@ -45,6 +45,37 @@ INSTANCE_STATES: dict[str, tuple[str, str]] = {
     "idle": ("not upgraded", "no upgrade has touched it yet"),
 }
 
+# Power states (Azure's PowerState/...) as the grid says them; a VM not running is unhealthy
+# for U7 and U8 whatever its probe says.
+POWER_WORDS = {
+    "running": "running",
+    "starting": "starting: unhealthy until running (U8)",
+    "stopping": "stopping: unhealthy (U8)",
+    "stopped": "powered off: unhealthy (U7, U8)",
+    "deallocating": "deallocating: unhealthy (U8)",
+    "deallocated": "deallocated: unhealthy (U7, U8)",
+    "unknown": "power state unknown",
+}
+
+# The grid's per-instance actions (issue 12): (verb, button, confirmation or "").
+INSTANCE_VERBS = (
+    (
+        "reimage",
+        "Reimage",
+        "Reimage this VM? It gets a new OS disk from the model's image; its data disks are kept.",
+    ),
+    ("restart", "Restart", ""),
+    (
+        "powerOff",
+        "Power off",
+        "Power off this VM? It stays allocated and counts as unhealthy "
+        "(U7, U8) until it runs again.",
+    ),
+    ("start", "Power on", ""),
+    ("protect", "Protect", ""),
+    ("unprotect", "Remove protection", ""),
+)
+
 # The instance_changed events the log opens with: failures, and rollbacks as they start.
 LOGGED_STATES = frozenset(
     state for state in State if state.is_failure or state is State.ROLLING_BACK
@@ -90,6 +121,8 @@ AUDIT_KINDS = (
     EventKind.FAULT_RULE_ADDED,
     EventKind.FAULT_RULE_REMOVED,
     EventKind.IMAGE_PUBLISHED,
+    EventKind.INSTANCE_ACTION,
+    EventKind.INSTANCE_UPDATED,
 )
 
 
@@ -106,6 +139,9 @@ def vocabulary() -> Vocabulary:
         "upgrade_kinds": dict(UPGRADE_KIND_CHOICES),
         "event_kinds": {str(kind): capfirst(str(kind.label)) for kind in EventKind},
         "audit_kinds": [str(kind) for kind in AUDIT_KINDS],
+        "power_states": POWER_WORDS,
+        "protected": "protected from scale set actions: left out of OS upgrades, model "
+        "updates and reimage-all",
     }
 
 

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from orchestrator.health import UnhealthyShare
 from rollout.dashboard.messages import InstanceCell, OperationView, ScaleSetSnapshot
 from rollout.dashboard.views_of import header_of, operation_view, timing_of
+from rollout.engine.apply import PROTECTED_REASON
 from rollout.engine.figures import figure_data
 from rollout.engine.snapshots import policy_of
 from rollout.events.log import EventPayload, as_payload
@@ -49,9 +51,15 @@ class HistoryRow:
 
 def history_rows(scale_set: ScaleSet, now: datetime | None = None) -> list[HistoryRow]:
     reported = {operation.pk for operation in os_upgrade_history(scale_set, now)}
-    operations = UpgradeOperation.objects.filter(scale_set=scale_set).order_by(
-        "-started_at", "-id"
-    )[:HISTORY_PAGE]
+    # Instance protection: how many VMs each upgrade left out (one query for the page).
+    protected = Count(
+        "instance_upgrades", filter=Q(instance_upgrades__failure_reason=PROTECTED_REASON)
+    )
+    operations = (
+        UpgradeOperation.objects.filter(scale_set=scale_set)
+        .annotate(protected_count=protected)
+        .order_by("-started_at", "-id")[:HISTORY_PAGE]
+    )
     rows = []
     for operation in operations:
         end = operation.ended_at
@@ -97,6 +105,8 @@ def _start(operation: UpgradeOperation) -> ScaleSetSnapshot:
             "deadline": None,
             "reason": "",
             "image_version": "",
+            "power_state": "running",  # a replay plays the upgrade's own events only
+            "protected": False,
         }
         for key, zone, update_domain, fault_domain in instances
     ]

@@ -180,6 +180,8 @@ def _cell(
         "deadline": iso(row.health_deadline) if row is not None else None,
         "reason": row.failure_reason if row is not None else "",
         "image_version": instance.image_version,
+        "power_state": instance.power_state,
+        "protected": instance.protect_from_scale_set_actions,
     }
 
 

@@ -81,6 +81,8 @@ class InstanceCell(TypedDict):
     deadline: str | None
     reason: str
     image_version: str
+    power_state: str  # running, stopped, deallocated...: not running is unhealthy (U8)
+    protected: bool  # protectFromScaleSetActions: left out of scale set actions
 
 
 class BatchView(TypedDict):
@@ -240,6 +242,9 @@ class Vocabulary(TypedDict):
     upgrade_kinds: dict[str, str]
     event_kinds: dict[str, str]  # EventKind -> words
     audit_kinds: list[str]  # B7: the event kinds that are someone's action
+    # An instance's power state (not running: unhealthy, U8) and its protection, as words.
+    power_states: dict[str, str]
+    protected: str
 
 
 class SnapshotMessage(TypedDict):

@@ -11,7 +11,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from orchestrator.wording import describe_duration
-from rollout.dashboard.display import control_messages, progress_of, vocabulary
+from rollout.dashboard.display import (
+    INSTANCE_VERBS,
+    control_messages,
+    progress_of,
+    vocabulary,
+)
 from rollout.dashboard.fleet import (
     STATE_FILTERS,
     attention,
@@ -129,6 +134,7 @@ def scale_set_live(request: HttpRequest, pk: int) -> HttpResponse:
             "active": active_operation(scale_set) is not None,
             "next_upgrade": next_upgrade_of(scale_set),
             "refusal_shown": control_messages(request, "auto-upgrade").get(scale_set.pk, ""),
+            "instance_verbs": INSTANCE_VERBS,
         },
     )
 

@@ -27,6 +27,7 @@ from rollout.services.access.roles import (
     START_OS_UPGRADE,
     WRITE_FAULT_RULE,
     WRITE_SCALE_SET,
+    instance_action,
 )
 from rollout.services.access.scopes import Scope
 
@@ -38,6 +39,8 @@ CONTROLS = {
     "resume": RESUME_UPGRADE,
     "cancel": CANCEL_UPGRADE,
     "rehearse": WRITE_FAULT_RULE,
+    # Issue 12: the grid's per-instance actions (reimage, restart, power, protect).
+    "instances": instance_action("restart", per_vm=True),
 }
 
 

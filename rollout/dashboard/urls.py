@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from rollout.dashboard import actions, pages
+from rollout.dashboard import actions, instance_actions, pages
 from rollout.dashboard.auth import LoginView, LogoutView
 
 app_name = "dashboard"
@@ -30,6 +30,11 @@ urlpatterns = [
     path("scale-sets/<int:pk>/upgrade/resume/", actions.resume, name="resume"),
     path("scale-sets/<int:pk>/upgrade/cancel/", actions.cancel, name="cancel"),
     path("scale-sets/<int:pk>/fault-rules/", actions.add_rule, name="add_fault_rule"),
+    path(
+        "scale-sets/<int:pk>/instances/action/",
+        instance_actions.instance_action_view,
+        name="instance_action",
+    ),
     path(
         "scale-sets/<int:pk>/fault-rules/<int:rule_pk>/remove/",
         actions.remove_rule,

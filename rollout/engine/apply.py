@@ -54,6 +54,10 @@ TERMINAL = {
 }
 
 
+# A skipped instance's reason when instance protection, not T6, left it out (grid, history).
+PROTECTED_REASON = "Instance protection: protectFromScaleSetActions leaves it out"
+
+
 class Applier:
     """Applies the actions of one decision to one operation's rows."""
 
@@ -201,6 +205,8 @@ class Applier:
         for instance_id in skipped:
             row = self._row(instance_id)
             row.state = InstanceUpgradeState.SKIPPED
+            if self.provider.instances[instance_id].protect_from_scale_set_actions:
+                row.failure_reason = PROTECTED_REASON  # left out, not on the target (T6)
         self.operation.batch_count = len(batches)
         self._event(
             EventKind.DECISION,

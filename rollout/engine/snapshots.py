@@ -154,6 +154,7 @@ def instance_views(
                 fault_domain=instance.fault_domain,
                 observed=seen,
                 progress=progress_of(row, batch_index) if row is not None else InstanceProgress(),
+                protected=instance.protect_from_scale_set_actions,
             )
         )
     return tuple(views)

@@ -6,6 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("rollout", "0006_event_sequences"),
+        ("rollout", "0007_vm_actions"),
         ("rollout", "0010_gates_and_notifications"),
     ]
 

@@ -14,6 +14,7 @@ from rollout.models.choices import (
     ProbeProtocol,
     ProvisioningState,
     ReplicationState,
+    ScaleInRule,
     ServiceFabricDurability,
     UpgradeMode,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "ReplicationState",
     "ResourceGroup",
     "RunningStatus",
+    "ScaleInRule",
     "ScaleSet",
     "ScaleSetStream",
     "ServiceFabricDurability",

@@ -75,6 +75,7 @@ class AsyncOperationKind(models.TextChoices):
     OS_ROLLING_UPGRADE = "osRollingUpgrade", "OS rolling upgrade"
     CANCEL_ROLLING_UPGRADE = "cancelRollingUpgrade", "cancel rolling upgrade"
     MANUAL_UPGRADE = "manualUpgrade", "manual upgrade"
+    INSTANCE_ACTION = "instanceAction", "instance action"
 
 
 class AsyncOperationStatus(models.TextChoices):

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from django.db import models
 
+from orchestrator.scale_in import ScaleInRule as ScaleInRule  # re-exported for the models
+
 
 def choices_of(
     enum: type[StrEnum], labels: Mapping[str, str] | None = None
@@ -66,6 +68,17 @@ class PowerState(models.TextChoices):
     DEALLOCATING = "deallocating"
     DEALLOCATED = "deallocated"
     UNKNOWN = "unknown"
+
+
+# ``scaleInPolicy.rules``: the engine's enum (orchestrator.scale_in), Azure's wire values.
+SCALE_IN_RULE_CHOICES = choices_of(
+    ScaleInRule,
+    {
+        ScaleInRule.DEFAULT: "Default (balance zones and fault domains, highest id)",
+        ScaleInRule.OLDEST_VM: "OldestVM",
+        ScaleInRule.NEWEST_VM: "NewestVM",
+    },
+)
 
 
 class HealthState(models.TextChoices):

@@ -50,6 +50,18 @@ class Instance(models.Model):
     reimage_target = models.CharField(max_length=64, blank=True)
     reimage_started_at = models.DateTimeField(null=True, blank=True)
     restore_started_at = models.DateTimeField(null=True, blank=True)
+    # protectionPolicy (instance protection): set per VM, never on the scale set's model.
+    protect_from_scale_in = models.BooleanField(
+        default=False, help_text="Not removed by a capacity decrease (scale-in)."
+    )
+    protect_from_scale_set_actions = models.BooleanField(
+        default=False,
+        help_text="Left out of actions started on the scale set: model updates, reimage-all, "
+        "OS upgrades, scale-in.",
+    )
+    user_data = models.TextField(
+        blank=True, help_text="Base64; returned only with $expand=userData."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -72,6 +84,11 @@ class Instance(models.Model):
     @property
     def latest_model_applied(self) -> bool:
         return self.model_version == self.scale_set.model_version
+
+    @property
+    def is_protected_from_scale_in(self) -> bool:
+        """Instance protection: either flag keeps the VM through a scale-in."""
+        return self.protect_from_scale_in or self.protect_from_scale_set_actions
 
 
 class OsDisk(models.Model):

@@ -11,10 +11,12 @@ from django.db.models.functions import Lower
 
 from rollout.models.catalog import Region
 from rollout.models.choices import (
+    SCALE_IN_RULE_CHOICES,
     ImageKind,
     OsType,
     PatchMode,
     ProvisioningState,
+    ScaleInRule,
     ServiceFabricDurability,
     UpgradeMode,
 )
@@ -79,6 +81,9 @@ class ScaleSet(models.Model):
     enable_automatic_updates = models.BooleanField(
         default=True, help_text="windowsConfiguration.enableAutomaticUpdates (Windows only)"
     )
+    user_data = models.TextField(
+        blank=True, help_text="Base64; the VMs' userData; returned only with $expand=userData."
+    )
     patch_mode = models.CharField(
         max_length=20, choices=PatchMode.choices, default=PatchMode.NOT_SET, blank=True
     )
@@ -104,6 +109,11 @@ class ScaleSet(models.Model):
     disable_automatic_rollback = models.BooleanField(default=False)
     use_rolling_upgrade_policy = models.BooleanField(default=False)
     os_rolling_upgrade_deferral = models.BooleanField(default=False)
+    # scaleInPolicy
+    scale_in_rule = models.CharField(
+        max_length=10, choices=SCALE_IN_RULE_CHOICES, default=ScaleInRule.DEFAULT
+    )
+    scale_in_force_deletion = models.BooleanField(default=False)
     # networkProfile.healthProbe
     health_probe = models.ForeignKey(
         HealthProbe, null=True, blank=True, on_delete=models.PROTECT, related_name="scale_sets"

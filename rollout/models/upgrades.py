@@ -219,6 +219,9 @@ class EventKind(models.TextChoices):
     GATE_MEASURED = "gate_measured", "gate measured"
     CHECKPOINT_REACHED = "checkpoint_reached", "checkpoint reached"
     PROMOTED = "promoted", "promoted"
+    # Instance actions (rollout.services.scale_sets.vm_actions): reimage, power, delete, protect.
+    INSTANCE_ACTION = "instance_action", "instance action"
+    INSTANCE_UPDATED = "instance_updated", "instance updated"
 
 
 class Event(models.Model):

@@ -221,3 +221,14 @@ def test_plan_properties_hold_for_any_scale_set(
         zones = {by_id[i].zone for i in batch.instance_ids}
         assert cross_zone or len(zones) == 1  # T2
         assert batch.zones == tuple(sorted(z for z in zones if z is not None))
+
+
+def test_protected_instances_are_planned_as_skipped_with_a_reason():
+    """protectFromScaleSetActions: Azure leaves the VM out of OS upgrades."""
+    from dataclasses import replace
+
+    instances = [replace(view, protected=view.instance_id in {"2", "7"}) for view in regional(10)]
+    plan = plan_batches(instances, policy(), NEW)
+    assert {"2", "7"} <= set(plan.skipped)
+    assert all("2" not in b.instance_ids and "7" not in b.instance_ids for b in plan.batches)
+    assert any(r.startswith("Instance protection: 2 instances") for r in plan.reasons)

@@ -12,8 +12,10 @@ from rollout.services.wire.scale_sets import (
     NETWORK_PROFILE,
     OS_PROFILE,
     ROLLING_UPGRADE_POLICY,
+    SCALE_IN_POLICY,
     SCALE_SET_FIELDS,
     UPGRADE_POLICY,
+    VM_PROFILE,
     WINDOWS,
 )
 from rollout.services.wire.schema import Arr, Enum, Obj, Str
@@ -147,12 +149,12 @@ VM_PROFILE_TOLERATED = frozenset(
         "scheduledEventsProfile",
         "securityPostureReference",
         "securityProfile",
-        "userData",
     }
 )
-VM_PROFILE_BODY = Obj(
+VM_PROFILE_BODY = F.obj(
     "VirtualMachineScaleSetVMProfile",
-    {
+    VM_PROFILE,
+    members={
         "osProfile": OS_PROFILE_BODY,
         "storageProfile": STORAGE_PROFILE,
         "networkProfile": NETWORK_PROFILE_BODY,
@@ -168,9 +170,11 @@ VM_PROFILE_BODY = Obj(
         "timeCreated",
     },
 )
-UPDATE_VM_PROFILE = Obj(
+UPDATE_VM_PROFILE = F.obj(
     "VirtualMachineScaleSetUpdateVMProfile",
-    {
+    VM_PROFILE,
+    update=True,
+    members={
         "osProfile": UPDATE_OS_PROFILE,
         "storageProfile": UPDATE_STORAGE_PROFILE,
         "networkProfile": UPDATE_NETWORK_PROFILE,
@@ -188,16 +192,19 @@ PROPERTIES_TOLERATED = frozenset(
         "priorityMixPolicy",
         "proximityPlacementGroup",
         "resiliencyPolicy",
-        "scaleInPolicy",
         "skuProfile",
         "spotRestorePolicy",
         "zonalPlatformFaultDomainAlignMode",
     }
 )
+SCALE_IN_POLICY_BODY = F.obj(
+    "ScaleInPolicy", SCALE_IN_POLICY, tolerated=frozenset({"prioritizeUnhealthyVMs"})
+)
 PROPERTIES = F.obj(
     "VirtualMachineScaleSetProperties",
     "properties",
     members={
+        "scaleInPolicy": SCALE_IN_POLICY_BODY,
         "upgradePolicy": UPGRADE_POLICY_BODY,
         "virtualMachineProfile": VM_PROFILE_BODY,
         "orchestrationMode": Enum(("Uniform",)),
@@ -219,7 +226,11 @@ UPDATE_PROPERTIES = F.obj(
     "VirtualMachineScaleSetUpdateProperties",
     "properties",
     update=True,
-    members={"upgradePolicy": UPGRADE_POLICY_BODY, "virtualMachineProfile": UPDATE_VM_PROFILE},
+    members={
+        "scaleInPolicy": SCALE_IN_POLICY_BODY,
+        "upgradePolicy": UPGRADE_POLICY_BODY,
+        "virtualMachineProfile": UPDATE_VM_PROFILE,
+    },
     tolerated=PROPERTIES_TOLERATED,
 )
 SCALE_SET = F.obj(

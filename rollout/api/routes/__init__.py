@@ -6,13 +6,21 @@ operation is one ``Operation`` here (in its resource family's module) plus its h
 
 from __future__ import annotations
 
-from rollout.api.routes import gallery, locations, resources, scale_sets, subscriptions
+from rollout.api.routes import (
+    gallery,
+    locations,
+    resources,
+    scale_sets,
+    subscriptions,
+    vm_actions,
+)
 from rollout.api.routing import Route
 
 ROUTES: tuple[Route, ...] = (
     *subscriptions.ROUTES,
     *resources.ROUTES,
     *scale_sets.ROUTES,
+    *vm_actions.ROUTES,
     *locations.ROUTES,
     *gallery.ROUTES,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rollout.api.bodies import scale_sets as bodies
+from rollout.api.routes import vm_actions
 from rollout.api.routes.paths import COMPUTE, SCALE_SET, SUBSCRIPTION, VM
 from rollout.api.routing import Operation, Route
 from rollout.api.views import instances, scale_sets, upgrades
@@ -103,9 +104,12 @@ ROUTES = (
         get=Operation(
             instances.get_vm,
             "VirtualMachineScaleSetVMs_Get",
-            "One instance",
+            "One instance ($expand=instanceView, userData)",
             query=("$expand",),
         ),
+        put=vm_actions.VM_PUT,
+        patch=vm_actions.VM_PATCH,
+        delete=vm_actions.VM_DELETE,
     ),
     Route(
         "virtual_machine_instance_view",

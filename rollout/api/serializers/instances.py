@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from orchestrator.model import Observation
+from rollout.api.etags import etag_of
 from rollout.api.serializers.scale_sets import image_reference
 from rollout.engine.provider import health_label
 from rollout.models import HealthState, ImageKind, Instance, ScaleSet
@@ -125,6 +126,26 @@ def vm_image_reference(scale_set: ScaleSet, instance: Instance) -> dict[str, Any
     return reference
 
 
+def protection_policy(instance: Instance) -> dict[str, bool]:
+    return {
+        "protectFromScaleIn": instance.protect_from_scale_in,
+        "protectFromScaleSetActions": instance.protect_from_scale_set_actions,
+    }
+
+
+def vm_etag(scale_set: ScaleSet, instance: Instance) -> str:
+    """A digest of the VM's own model and of what it runs (not of its instance view)."""
+    return etag_of(
+        {
+            "instance": instance.instance_id,
+            "model": [instance.model_version, scale_set.model_version],
+            "disk": [instance.os_disk_id, instance.image_version],
+            "protection": protection_policy(instance),
+        },
+        instance.user_data,
+    )
+
+
 def vm_wire(
     scale_set: ScaleSet,
     instance: Instance,
@@ -132,7 +153,9 @@ def vm_wire(
     instance_view: bool = False,
     power_state_only: bool = False,
     observed: Observation | None = None,
+    user_data: bool = False,
 ) -> dict[str, Any]:
+    """``userData`` only when asked (``$expand=userData``), as Azure returns it."""
     body: dict[str, Any] = {
         "id": f"{scale_set.arm_id}/virtualMachines/{instance.instance_id}",
         "name": instance.name,
@@ -159,6 +182,11 @@ def vm_wire(
             "adminUsername": scale_set.admin_username,
         },
     }
+    if instance.protect_from_scale_in or instance.protect_from_scale_set_actions:
+        properties["protectionPolicy"] = protection_policy(instance)
+    if user_data and instance.user_data:
+        properties["userData"] = instance.user_data
+    body["etag"] = vm_etag(scale_set, instance)
     if instance_view:
         properties["instanceView"] = instance_view_wire(
             scale_set, instance, observed=observed, power_state_only=power_state_only

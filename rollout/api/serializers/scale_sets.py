@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rollout.api.etags import etag_of
 from rollout.models import Extension, ImageKind, OsType, PatchMode, ScaleSet
 from rollout.services.wire import arm_time
 from rollout.services.wire.scale_sets import EXTENSION_FIELDS, SCALE_SET_FIELDS
@@ -62,9 +63,12 @@ def extension_wire(scale_set: ScaleSet, extension: Extension) -> dict[str, Any]:
     return body
 
 
-def scale_set_wire(scale_set: ScaleSet, *, provisioning_state: str | None = None) -> dict[str, Any]:
+def scale_set_wire(
+    scale_set: ScaleSet, *, provisioning_state: str | None = None, user_data: bool = False
+) -> dict[str, Any]:
     """GET, list item and the body of a PUT/PATCH answer (``provisioning_state`` overrides
-    the stored state there, e.g. ``Creating``, as Azure's first answer says)."""
+    the stored state there, e.g. ``Creating``, as Azure's first answer says). ``userData``
+    only when asked (``$expand=userData``); the etag covers it either way."""
     body: dict[str, Any] = {
         "id": scale_set.arm_id,
         "name": scale_set.name,
@@ -85,7 +89,13 @@ def scale_set_wire(scale_set: ScaleSet, *, provisioning_state: str | None = None
     profile["extensionProfile"] = {
         "extensions": [extension_wire(scale_set, extension) for extension in extensions]
     }
-    properties["provisioningState"] = provisioning_state or scale_set.provisioning_state
+    properties.setdefault("scaleInPolicy", {})["rules"] = [scale_set.scale_in_rule]
+    properties["provisioningState"] = scale_set.provisioning_state
     properties["uniqueId"] = str(scale_set.unique_id)
     properties["timeCreated"] = arm_time(scale_set.time_created)
+    body["etag"] = etag_of(body, scale_set.user_data)
+    if provisioning_state:
+        properties["provisioningState"] = provisioning_state
+    if user_data and scale_set.user_data:
+        profile["userData"] = scale_set.user_data
     return body

@@ -10,7 +10,7 @@ from django.utils import timezone
 from orchestrator.model import Observation
 from rollout.api import lro
 from rollout.api.dispatch import ApiCall
-from rollout.api.envelope import empty_response, json_response
+from rollout.api.envelope import json_response
 from rollout.api.paging import page
 from rollout.api.serializers.instances import instance_view_wire, vm_wire
 from rollout.api.views.common import scale_set_of
@@ -39,7 +39,7 @@ def _expand(call: ApiCall) -> set[str]:
     if unknown:
         raise ServiceError(
             "InvalidParameter",
-            f"The $expand value '{raw[:60]}' is not valid: use instanceView.",
+            f"The $expand value '{raw[:60]}' is not valid: use instanceView or userData.",
             "$expand",
         )
     return values
@@ -97,7 +97,7 @@ def list_vms(call: ApiCall) -> HttpResponse:
     )
 
 
-def _instance_of(call: ApiCall, scale_set: ScaleSet) -> Instance:
+def instance_of(call: ApiCall, scale_set: ScaleSet) -> Instance:
     raw = call.args["instance_id"]
     instance = None
     if raw.isdigit() and len(raw) <= 10 and int(raw) <= INSTANCE_ID_MAX:
@@ -117,17 +117,23 @@ def _instance_of(call: ApiCall, scale_set: ScaleSet) -> Instance:
 
 def get_vm(call: ApiCall) -> HttpResponse:
     scale_set = scale_set_of(call)
-    instance = _instance_of(call, scale_set)
-    instance_view = "instanceview" in _expand(call)
+    instance = instance_of(call, scale_set)
+    expand = _expand(call)
+    instance_view = "instanceview" in expand
     observed = _observed(scale_set).get(instance.instance_id) if instance_view else None
-    return json_response(
-        vm_wire(scale_set, instance, instance_view=instance_view, observed=observed)
+    body = vm_wire(
+        scale_set,
+        instance,
+        instance_view=instance_view,
+        observed=observed,
+        user_data="userdata" in expand,
     )
+    return json_response(body, headers={"ETag": body["etag"]})
 
 
 def get_vm_instance_view(call: ApiCall) -> HttpResponse:
     scale_set = scale_set_of(call)
-    instance = _instance_of(call, scale_set)
+    instance = instance_of(call, scale_set)
     observed = _observed(scale_set).get(instance.instance_id)
     return json_response(instance_view_wire(scale_set, instance, observed=observed))
 
@@ -147,4 +153,4 @@ def manual_upgrade(call: ApiCall) -> HttpResponse:
         scale_set.arm_id,
         scale_set=scale_set,
     )
-    return empty_response(202, headers=lro.headers(call, operation))
+    return lro.accepted(call, operation)

@@ -55,11 +55,13 @@ def get_operation_status(call: ApiCall) -> HttpResponse:
     ``Location`` URL): 202 while running, 200 with no body once it succeeded."""
     operation = _operation(call)
     state = operation.current_state()
+    running = state.status == AsyncOperationStatus.IN_PROGRESS
+    wait = {"Retry-After": lro.retry_after(operation)} if running else {}
     if not flag(call, "monitor"):
-        return json_response(lro.status_body(operation, state))
-    if state.status == AsyncOperationStatus.IN_PROGRESS:
+        return json_response(lro.status_body(operation, state), headers=wait)
+    if running:
         return empty_response(
-            202, headers={"Location": lro.status_url(call, operation, monitor=True)}
+            202, headers={"Location": lro.status_url(call, operation, monitor=True), **wait}
         )
     if state.status == AsyncOperationStatus.SUCCEEDED:
         return empty_response(200)

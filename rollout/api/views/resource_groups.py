@@ -50,4 +50,4 @@ def delete_resource_group_view(call: ApiCall) -> HttpResponse:
     location, resource_id = group.location, group.arm_id
     delete_resource_group(group)
     operation = lro.record(call, AsyncOperationKind.DELETE, location, resource_id)
-    return empty_response(202, headers=lro.headers(call, operation, with_location=True))
+    return lro.accepted(call, operation)

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from rollout.api import lro
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import empty_response, json_response
+from rollout.api.etags import check_preconditions
 from rollout.api.paging import page
 from rollout.api.scale_set_input import model_input
 from rollout.api.serializers.instances import scale_set_instance_view
@@ -14,6 +15,7 @@ from rollout.api.serializers.scale_sets import SCALE_SET_RELATED, scale_set_wire
 from rollout.api.views.common import reload, scale_set_of
 from rollout.models import AsyncOperationKind, ScaleSet
 from rollout.services.access.roles import READ_SCALE_SET
+from rollout.services.errors import ServiceError
 from rollout.services.resource_groups import require_resource_group
 from rollout.services.scale_sets.creation import (
     create_scale_set,
@@ -24,7 +26,24 @@ from rollout.services.scale_sets.creation import (
 
 
 def get_scale_set(call: ApiCall) -> HttpResponse:
-    return json_response(scale_set_wire(scale_set_of(call)))
+    """``$expand=userData`` adds the model's userData (Azure returns it only then)."""
+    expand = {part.strip().lower() for part in (call.query("$expand") or "").split(",")}
+    unknown = expand - {"", "userdata"}
+    if unknown:
+        raise ServiceError(
+            "InvalidParameter",
+            f"The $expand value '{sorted(unknown)[0][:60]}' is not valid: use userData.",
+            "$expand",
+        )
+    scale_set = scale_set_of(call)
+    body = scale_set_wire(scale_set, user_data="userdata" in expand)
+    return json_response(body, headers={"ETag": body["etag"]})
+
+
+def _check_preconditions(call: ApiCall, scale_set: ScaleSet | None) -> None:
+    """If-Match / If-None-Match against the scale set's etag (412 when they fail)."""
+    current = scale_set_wire(scale_set)["etag"] if scale_set is not None else None
+    check_preconditions(call, current, f"the scale set '{call.args['scale_set'][:64]}'")
 
 
 def put_scale_set(call: ApiCall) -> HttpResponse:
@@ -34,6 +53,7 @@ def put_scale_set(call: ApiCall) -> HttpResponse:
     model = model_input(body)
     args = call.args
     existing = find_scale_set(call.subscription_id, args["resource_group"], args["scale_set"])
+    _check_preconditions(call, existing)
     if existing is None:
         scale_set = create_scale_set(
             call.subscription_id,
@@ -60,8 +80,10 @@ def put_scale_set(call: ApiCall) -> HttpResponse:
 def patch_scale_set(call: ApiCall) -> HttpResponse:
     """The SDK accepts only 200 for a PATCH: the body says ``Updating``, the status says done."""
     body = call.body()
+    current = scale_set_of(call)
+    _check_preconditions(call, current)
     scale_set = update_scale_set(
-        scale_set_of(call), model_input(body), actor=call.user, api_version=call.api_version
+        current, model_input(body), actor=call.user, api_version=call.api_version
     )
     return _accepted_model(call, scale_set, 200, "Updating", AsyncOperationKind.UPDATE)
 
@@ -73,10 +95,9 @@ def _accepted_model(
     operation = lro.record(
         call, kind, scale_set.location.name, scale_set.arm_id, scale_set=scale_set
     )
+    body = scale_set_wire(scale_set, provisioning_state=state)
     return json_response(
-        scale_set_wire(scale_set, provisioning_state=state),
-        status=status,
-        headers=lro.headers(call, operation),
+        body, status=status, headers={**lro.headers(call, operation), "ETag": body["etag"]}
     )
 
 
@@ -90,7 +111,7 @@ def delete_scale_set_view(call: ApiCall) -> HttpResponse:
     location, resource_id = scale_set.location.name, scale_set.arm_id
     delete_scale_set(scale_set, actor=call.user)
     operation = lro.record(call, AsyncOperationKind.DELETE, location, resource_id)
-    return empty_response(202, headers=lro.headers(call, operation, with_location=True))
+    return lro.accepted(call, operation)
 
 
 def list_in_resource_group(call: ApiCall) -> HttpResponse:

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 
 from rollout.api import lro
 from rollout.api.dispatch import ApiCall
-from rollout.api.envelope import empty_response, json_response
+from rollout.api.envelope import json_response
 from rollout.api.paging import page
 from rollout.api.views.common import scale_set_of
 from rollout.models import AsyncOperationKind, StartedBy
@@ -28,7 +28,7 @@ def start_os_rolling_upgrade(call: ApiCall) -> HttpResponse:
         scale_set=scale_set,
         upgrade=upgrade,
     )
-    return empty_response(202, headers=lro.headers(call, operation))
+    return lro.accepted(call, operation)
 
 
 def cancel_rolling_upgrade(call: ApiCall) -> HttpResponse:
@@ -43,7 +43,7 @@ def cancel_rolling_upgrade(call: ApiCall) -> HttpResponse:
         scale_set=scale_set,
         upgrade=upgrade,
     )
-    return empty_response(202, headers=lro.headers(call, operation))
+    return lro.accepted(call, operation)
 
 
 def latest_rolling_upgrade(call: ApiCall) -> HttpResponse:

@@ -29,6 +29,17 @@ PAUSE_UPGRADE = f"{SCALE_SETS}/rollingUpgrades/pause/action"
 RESUME_UPGRADE = f"{SCALE_SETS}/rollingUpgrades/resume/action"
 WRITE_FAULT_RULE = f"{SCALE_SETS}/faultRules/write"
 WRITE_GALLERY_VERSION = "Microsoft.Compute/galleries/images/versions/write"
+# Instance actions (Azure's operation names): on the scale set's chosen instances, or on one
+# VM (``virtualMachines/...``); a VM's own model (protection policy, userData).
+WRITE_VM = f"{SCALE_SETS}/virtualMachines/write"
+DELETE_VM = f"{SCALE_SETS}/virtualMachines/delete"
+
+
+def instance_action(verb: str, *, per_vm: bool = False) -> str:
+    """``Microsoft.Compute/virtualMachineScaleSets[/virtualMachines]/{verb}/action``."""
+    return f"{SCALE_SETS}{'/virtualMachines' if per_vm else ''}/{verb}/action"
+
+
 # Resource groups and subscriptions.
 READ_RESOURCE_GROUP = "Microsoft.Resources/subscriptions/resourceGroups/read"
 WRITE_RESOURCE_GROUP = "Microsoft.Resources/subscriptions/resourceGroups/write"

@@ -48,6 +48,9 @@ def manual_upgrade_instances(
                 "instanceIds",
                 status=400,
             )
+        # Instance protection: a model update initiated on the scale set leaves these out.
+        protected = sorted(i.instance_id for i in instances if i.protect_from_scale_set_actions)
+        instances = [i for i in instances if not i.protect_from_scale_set_actions]
         pinned = current.image_version.lower() != "latest"
         target = model_image_version(current).version if pinned else None
         extensions = provisioning_order(list(current.extensions.all()))
@@ -57,6 +60,7 @@ def manual_upgrade_instances(
                 replace_os_disk(instance, target, now)
             instance.extension_states = provision_extensions(extensions, now)
             instance.model_version = current.model_version
+            instance.user_data = current.user_data
             instance.provisioning_state = ProvisioningState.SUCCEEDED
             instance.power_state = PowerState.RUNNING
             failed = any(state != "Succeeded" for state in instance.extension_states.values())
@@ -67,6 +71,7 @@ def manual_upgrade_instances(
                 "os_disk",
                 "extension_states",
                 "model_version",
+                "user_data",
                 "provisioning_state",
                 "power_state",
                 "health_state",
@@ -78,6 +83,7 @@ def manual_upgrade_instances(
             actor=actor,
             reason=reason or "E5: manual upgrade to the latest model",
             instance_ids=sorted(i.instance_id for i in instances),
+            protected=protected,
             model_version=current.model_version,
         )
     return instances

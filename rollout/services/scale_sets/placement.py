@@ -83,6 +83,7 @@ def create_instances(
                 update_domain=update_domain,
                 fault_domain=fault_domain,
                 model_version=scale_set.model_version,
+                user_data=scale_set.user_data,
                 extension_states={name: "Succeeded" for name in names},
             )
             for offset, (zone, update_domain, fault_domain) in enumerate(spots)

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from orchestrator.scale_in import Candidate, ScaleInRule, choose_scale_in
 from rollout import events
 from rollout.models import (
     EventKind,
@@ -46,6 +47,7 @@ MODEL_FIELDS = frozenset(
         "gallery_image",
         "custom_image_id",
         "custom_data",
+        "user_data",
         "admin_username",
         "enable_automatic_updates",
         "patch_mode",
@@ -295,16 +297,33 @@ def _resize(scale_set: ScaleSet, old_capacity: int) -> None:
         version = model_image_version(scale_set).version
         create_instances(scale_set, scale_set.capacity - old_capacity, version)
         return
-    # Scale in as Azure's default policy does: balance zones, then remove the highest ids.
-    instances = list(scale_set.instances.order_by("instance_id").values_list("id", "zone"))
-    remove: list[int] = []
-    per_zone: dict[str, list[int]] = {}
-    for pk, zone in instances:
-        per_zone.setdefault(zone, []).append(pk)
-    for _ in range(len(instances) - scale_set.capacity):
-        zone = max(per_zone, key=lambda z: (len(per_zone[z]), z))
-        remove.append(per_zone[zone].pop())
-    Instance.objects.filter(pk__in=remove).delete()
+    # Scale in under scaleInPolicy.rules, never removing a protected VM.
+    instances = list(scale_set.instances.all())
+    count = len(instances) - scale_set.capacity
+    remove = choose_scale_in(
+        [
+            Candidate(
+                i.instance_id,
+                i.zone,
+                i.fault_domain,
+                i.created_at,
+                protected=i.is_protected_from_scale_in,
+            )
+            for i in instances
+        ],
+        count,
+        ScaleInRule(scale_set.scale_in_rule),
+    )
+    if len(remove) < count:
+        raise ServiceError(
+            "OperationNotAllowed",
+            f"sku.capacity cannot drop to {scale_set.capacity}: {len(instances) - len(remove)} "
+            f"of the {len(instances)} VMs are protected from scale-in (protectionPolicy). "
+            "Remove their protection, or delete chosen instances.",
+            "sku.capacity",
+            status=409,
+        )
+    Instance.objects.filter(scale_set=scale_set, instance_id__in=remove).delete()
 
 
 def _record_changes(

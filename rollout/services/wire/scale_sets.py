@@ -8,7 +8,7 @@ policy dataclasses (``orchestrator.policy``), whose attributes name the model fi
 from __future__ import annotations
 
 from orchestrator.policy import AutomaticOSUpgradePolicy, RollingUpgradePolicy
-from rollout.models import Extension, ScaleSet, UpgradeMode
+from rollout.models import Extension, ScaleInRule, ScaleSet, UpgradeMode
 from rollout.services.wire.arm import API_ENTITY_REFERENCE, ARM_ID, LOCATION, TAGS
 from rollout.services.wire.fields import Change, Field, FieldTable, Via, policy_fields
 from rollout.services.wire.schema import Arr, Base64, Bool, Enum, Int, JsonObject, Nullable, Str
@@ -22,6 +22,8 @@ WINDOWS = f"{OS_PROFILE}.windowsConfiguration"
 LINUX = f"{OS_PROFILE}.linuxConfiguration"
 IMAGE_REFERENCE = f"{VM_PROFILE}.storageProfile.imageReference"
 NETWORK_PROFILE = f"{VM_PROFILE}.networkProfile"
+SCALE_IN_POLICY = "properties.scaleInPolicy"
+USER_DATA_BYTES = 64 * 1024  # Azure: userData is at most 64 KB
 
 MAX_CAPACITY = 1000
 ZONE = Str(5, min_length=1, pattern=r"[0-9]{1,5}", description="a zone number such as 1.")
@@ -67,6 +69,16 @@ SCALE_SET_FIELDS = FieldTable(
     Field(f"{OS_PROFILE}.adminUsername", "admin_username", Str(64, min_length=1), in_update=False),
     Field(f"{OS_PROFILE}.customData", "custom_data", Base64(65535), write_only=True),
     Field(None, "os_type", via=NONE, change=FIXED),  # the image's
+    # userData: returned only with $expand=userData (the serializer adds it then).
+    Field(f"{VM_PROFILE}.userData", "user_data", Base64(USER_DATA_BYTES), write_only=True),
+    # scaleInPolicy: Azure takes a list, of one rule today (orchestrator.scale_in).
+    Field(
+        f"{SCALE_IN_POLICY}.rules",
+        "scale_in_rule",
+        Arr(Enum(tuple(rule.value for rule in ScaleInRule)), 1, min_items=1),
+        via=CODE,
+    ),
+    Field(f"{SCALE_IN_POLICY}.forceDeletion", "scale_in_force_deletion", Bool()),
     # Windows only: written for a Windows scale set, read when a request states it.
     Field(f"{WINDOWS}.enableAutomaticUpdates", "enable_automatic_updates", Bool(), via=CODE),
     Field(

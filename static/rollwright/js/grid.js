@@ -5,13 +5,14 @@
 // icon (CSS, per data-state), the pattern and the accessible label.
 
 import { clock, escapeHtml, mmss } from "./format.js";
-import { stateLabel } from "./words.js";
+import { powerLabel, protectedLabel, stateLabel } from "./words.js";
 
 const COMPACT_ABOVE = 120;
 
 export class Grid {
-  constructor(root, { onHover } = {}) {
+  constructor(root, { onHover, onSelect } = {}) {
     this.root = root;
+    this.onSelect = onSelect;
     this.cells = new Map();
     this.batchEls = new Map();
     this.waiting = new Set();
@@ -19,6 +20,10 @@ export class Grid {
     this.forceLarge = false;
     root.addEventListener("mouseover", (event) => this.hover(event));
     root.addEventListener("focusin", (event) => this.hover(event));
+    root.addEventListener("click", (event) => {
+      const el = event.target.closest && event.target.closest("[data-instance-id]");
+      if (el && this.onSelect) this.onSelect(el.dataset.instanceId);
+    });
   }
 
   /** Draw every batch and cell from the model (on load, and when a new plan arrives). */
@@ -61,6 +66,10 @@ export class Grid {
       const cell = this.model.cells.get(id);
       if (!el || !cell) continue;
       if (el.dataset.state !== cell.state) el.dataset.state = cell.state;
+      const power = cell.power_state || "running";
+      if (el.dataset.power !== power) el.dataset.power = power;
+      const guarded = String(Boolean(cell.protected));
+      if (el.dataset.protected !== guarded) el.dataset.protected = guarded;
       const label = labelOf(cell, this.model);
       el.setAttribute("aria-label", label);
       el.title = label;
@@ -128,6 +137,7 @@ export class Grid {
     el.scrollIntoView({ block: "nearest", inline: "nearest" });
     const cell = this.model.cells.get(el.dataset.instanceId);
     if (cell && this.onHover) this.onHover(cell, labelOf(cell, this.model));
+    if (cell && this.onSelect) this.onSelect(cell.id);
     return true;
   }
 }
@@ -135,7 +145,8 @@ export class Grid {
 function cellHtml(cell) {
   const place = `z${cell.zone || "–"}·ud${cell.update_domain}`;
   return (
-    `<li class="cell" data-instance-id="${escapeHtml(cell.id)}" data-state="${cell.state}">` +
+    `<li class="cell" data-instance-id="${escapeHtml(cell.id)}" data-state="${cell.state}" ` +
+    `data-power="${escapeHtml(cell.power_state || "running")}" data-protected="${Boolean(cell.protected)}">` +
     `<span class="cell-id">${escapeHtml(cell.id)}</span><span class="cell-icon" aria-hidden="true"></span>` +
     `<span class="cell-meta" aria-hidden="true">${place}</span><span class="cell-timer" aria-hidden="true"></span></li>`
   );
@@ -147,6 +158,8 @@ export function labelOf(cell, model) {
   if (cell.state === "waiting_for_health" && cell.deadline !== null) {
     text += ` (U4: healthy by ${clock(cell.deadline - model.clockOffset)})`;
   }
+  if (cell.power_state && cell.power_state !== "running") text += `. VM ${powerLabel(cell.power_state)}`;
+  if (cell.protected) text += `. ${protectedLabel()}`;
   if (cell.reason) text += `. ${cell.reason}`;
   if (model.faultTargets.has(Number(cell.id))) text += ". A fault rule targets it (B2).";
   return text;
@@ -172,7 +185,9 @@ function groupsOf(model) {
   if (!rest.length) return groups;
   const skipped = rest.filter((id) => model.cells.get(id).state === "skipped");
   if (skipped.length) {
-    groups.push({ attr: "data-group", key: "skipped", title: "Skipped", label: "Skipped: already on the target (T6)", place: "already on the target (T6)", ids: skipped });
+    const guarded = skipped.some((id) => model.cells.get(id).protected);
+    const why = guarded ? "already on the target (T6), or protected" : "already on the target (T6)";
+    groups.push({ attr: "data-group", key: "skipped", title: "Skipped", label: `Skipped: ${why}`, place: why, ids: skipped });
   }
   const others = rest.filter((id) => model.cells.get(id).state !== "skipped");
   if (!others.length) return groups;

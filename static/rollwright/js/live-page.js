@@ -4,6 +4,7 @@
 
 import { wireActions } from "./actions.js";
 import { Grid } from "./grid.js";
+import { InstancePanel } from "./instance-panel.js";
 import { LiveModel } from "./model.js";
 import { LiveSocket } from "./socket.js";
 import { StreamOrder } from "./stream.js";
@@ -13,8 +14,10 @@ import { tickCountdowns } from "./next-upgrade.js";
 const snapshot = JSON.parse(document.getElementById("live-snapshot").textContent);
 const model = new LiveModel();
 const hoverLine = document.getElementById("hover-line");
+const panel = new InstancePanel(model);
 const grid = new Grid(document.getElementById("grid"), {
   onHover: (cell, label) => { hoverLine.textContent = label; },
+  onSelect: (id) => panel.select(id),
 });
 const view = new LiveView(model, grid, { controls: Boolean(document.getElementById("controls")) });
 const serverNow = () => Date.now() + model.clockOffset;
@@ -47,6 +50,7 @@ const socket = new LiveSocket(`/ws/scale-sets/${snapshot.scale_set.id}/`, {
     merged = { layout: false, all: false, cells: new Set(), log: [] };
     for (const message of messages) stream.receive(message);
     view.render(merged, serverNow());
+    panel.refresh();
     merged = null;
     document.body.dataset.lastEventId = String(model.lastEventId);
     document.body.dataset.sequence = String(stream.sequence);

@@ -120,6 +120,19 @@ export class LiveModel {
       changes.all = true;
       return;
     }
+    if (event.kind === "instance_action") {
+      this.actOnInstances(data, changes);
+      return;
+    }
+    if (event.kind === "instance_updated") {
+      for (const id of data.instance_ids || []) {
+        const cell = this.cells.get(String(id));
+        if (!cell) continue;
+        cell.protected = Boolean(data.protect_from_scale_set_actions);
+        changes.cells.add(cell.id);
+      }
+      return;
+    }
     if (!op || event.operation !== op.id) return; // another (older) upgrade's news
     if (["pause_requested", "resumed", "cancel_requested", "paused", "upgrade_finished"].includes(event.kind)) {
       this.expectations.delete("operation");
@@ -170,6 +183,27 @@ export class LiveModel {
         break;
       default:
         break;
+    }
+  }
+
+  /** Reimage, power or delete of chosen instances: power states as the server set them; a
+   * deleted instance leaves the grid. */
+  actOnInstances(data, changes) {
+    const ids = (data.instance_ids || []).map(String);
+    if (data.action === "delete") {
+      for (const id of ids) this.cells.delete(id);
+      this.order = this.order.filter((id) => this.cells.has(id));
+      for (const batch of this.batches) batch.instances = batch.instances.filter((id) => this.cells.has(id));
+      changes.layout = true;
+      return;
+    }
+    for (const id of ids) {
+      const cell = this.cells.get(id);
+      if (!cell) continue;
+      const power = (data.power_states || {})[id];
+      if (power) cell.power_state = power;
+      else if (data.action === "reimage" || data.action === "reimageall") cell.power_state = "running";
+      changes.cells.add(id);
     }
   }
 

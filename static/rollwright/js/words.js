@@ -11,6 +11,15 @@ const ACTIVE = new Set(VOCABULARY.active_statuses);
 const AUDIT = new Set(VOCABULARY.audit_kinds);
 const BUCKETS = [...new Set(Object.values(STATES).flatMap((words) => words.counts))];
 
+/** Words for a VM's power state, and for instance protection (the cell's label adds them). */
+export function powerLabel(power) {
+  return VOCABULARY.power_states[power] || power;
+}
+
+export function protectedLabel() {
+  return VOCABULARY.protected;
+}
+
 export function stateLabel(state) {
   return (STATES[state] || { label: state }).label;
 }
@@ -89,6 +98,9 @@ export function describeEvent(event) {
     case "fault_rule_added":
     case "fault_rule_removed":
       return `${kindLabel(event.kind)}: ${data.description || data.fault_kind}`;
+    case "instance_action":
+    case "instance_updated":
+      return `${kindLabel(event.kind)}: ${data.summary || ""}`;
     case "model_updated":
       return `${kindLabel(event.kind)}${data.fields ? `: ${data.fields.join(", ")}` : ""}`;
     case "paused":

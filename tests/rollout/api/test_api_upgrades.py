@@ -33,11 +33,17 @@ def end(operation: UpgradeOperation, status: str, code: str = "", message: str =
     operation.save()
 
 
-def test_m1_os_rolling_upgrade_answers_202_with_only_an_async_operation_header(arm, web10):
+def test_m1_os_rolling_upgrade_answers_202_with_async_operation_location_and_retry_after(
+    arm, web10
+):
+    """Every 202 carries Azure-AsyncOperation, Location (?monitor=true) and Retry-After, as
+    the real service answers osRollingUpgrade (issue 12)."""
     response = start(arm)
     assert response.content == b""
-    assert "Location" not in response
     assert "/providers/Microsoft.Compute/locations/westeurope/operations/" in status_path(response)
+    assert response["Location"].startswith(response["Azure-AsyncOperation"].split("?")[0])
+    assert "monitor=true" in response["Location"]
+    assert int(response["Retry-After"]) >= 1
     operation = UpgradeOperation.objects.get()
     assert (operation.started_by, operation.started_by_user.username) == (
         StartedBy.USER,
