@@ -224,6 +224,13 @@ class SegmentWords(TypedDict):
     label: str
 
 
+class TroubledWords(TypedDict):
+    """An ended status with failed or rolled-back instances (display.TROUBLED)."""
+
+    hook: str
+    label: str
+
+
 class Vocabulary(TypedDict):
     """The words and enums the pages' scripts read (``display.vocabulary``), never spell."""
 
@@ -235,6 +242,8 @@ class Vocabulary(TypedDict):
     upgrade_kinds: dict[str, str]
     event_kinds: dict[str, str]  # EventKind -> words
     audit_kinds: list[str]  # B7: the event kinds that are someone's action
+    troubled: dict[str, TroubledWords]  # RunningStatus -> how it reads with failures
+    failure_segments: list[str]  # the segments that count failures
 
 
 class SnapshotMessage(TypedDict):

@@ -5,7 +5,7 @@
 // icon (CSS, per data-state), the pattern and the accessible label.
 
 import { clock, escapeHtml, mmss } from "./format.js";
-import { stateLabel } from "./words.js";
+import { failuresOf, stateLabel } from "./words.js";
 
 const COMPACT_ABOVE = 120;
 
@@ -94,10 +94,15 @@ export class Grid {
       if (!el) continue;
       let state = "waiting";
       let text = "";
+      let outcome = "";
       if (batch.completed_at !== null) {
         state = "done";
         const took = batch.started_at !== null ? (batch.completed_at - batch.started_at) / 1000 : 0;
         text = `done ${clock(batch.completed_at - model.clockOffset)} · ${took.toFixed(took < 10 ? 1 : 0)} s`;
+        // Honest words: a batch with failed or rolled-back instances is not a plain success.
+        const failures = failuresOf(batch.instances.map((id) => model.cells.get(id)).filter(Boolean));
+        outcome = failures.length ? "failures" : "succeeded";
+        if (failures.length) text += ` · ${failures.map((f) => `${f.count} ${f.label}`).join(", ")}`;
       } else if (batch.started_at !== null) {
         state = "running";
         const end = ends.get(batch.index);
@@ -107,6 +112,10 @@ export class Grid {
         text = end ? `ends ~${clock(end - model.clockOffset)}` : "";
       }
       if (el.dataset.batchState !== state) el.dataset.batchState = state;
+      if ((el.dataset.batchOutcome || "") !== outcome) {
+        if (outcome) el.dataset.batchOutcome = outcome;
+        else delete el.dataset.batchOutcome;
+      }
       const status = el.querySelector("[data-batch-status]");
       if (status.textContent !== text) status.textContent = text;
     }

@@ -59,7 +59,7 @@ export class LiveView {
       set(facts, "");
       return;
     }
-    const [hook, words] = statusOf(op);
+    const [hook, words] = statusOf(op, model.cells.values());
     const kind = upgradeKindLabel(op.kind);
     const wait = duration(model.timing.health_wait_seconds * model.timing.time_scale); // Azure's
     const rollback = op.automatic_rollback ? `automatic rollback after ${wait} (U4)` : "no automatic rollback";
@@ -277,6 +277,12 @@ function logItem(event, model, filter) {
     }).join("");
   }
   if (event.kind === "instance_changed" && event.data.reason) body += `<span class="log-detail">${escapeHtml(event.data.reason)}</span>`;
+  const op = model.operation;
+  if (event.kind === "upgrade_finished" && op && event.operation === op.id && !isActive(op)) {
+    // Honest words: the shown upgrade's end, with its failures counted from the cells.
+    const code = event.data.error_code ? `, ${event.data.error_code}` : "";
+    body = escapeHtml(`${describeEvent(event).split(":")[0]}: ${statusOf(op, model.cells.values())[1]}${code}`);
+  }
   if (event.kind === "upgrade_finished" && event.data.error_message) body += `<span class="log-detail">${escapeHtml(event.data.error_message)}</span>`;
   const who = audit || event.actor !== "Platform"
     ? `<span class="log-actor">${escapeHtml(event.actor || "Platform")}</span>${event.reason ? ` <q class="log-why">${escapeHtml(event.reason)}</q>` : ""}`
