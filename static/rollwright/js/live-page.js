@@ -2,7 +2,7 @@
 // trip), then stay current over the websocket, resuming after the snapshot's last event id.
 
 import { wireActions } from "./actions.js";
-import { Grid } from "./grid.js";
+import { Grid, findInstance } from "./grid.js";
 import { LiveModel } from "./model.js";
 import { LiveSocket } from "./socket.js";
 import { LiveView } from "./live-view.js";
@@ -12,7 +12,10 @@ const snapshot = JSON.parse(document.getElementById("live-snapshot").textContent
 const model = new LiveModel();
 const hoverLine = document.getElementById("hover-line");
 const grid = new Grid(document.getElementById("grid"), {
-  onHover: (cell, label) => { hoverLine.textContent = label; },
+  onHover: (cell, label) => {
+    hoverLine.textContent = label;
+    delete hoverLine.dataset.tone;
+  },
 });
 const view = new LiveView(model, grid, { controls: Boolean(document.getElementById("controls")) });
 const serverNow = () => Date.now() + model.clockOffset;
@@ -52,10 +55,7 @@ document.getElementById("large-cells").addEventListener("change", (event) => {
   grid.forceLarge = event.target.checked;
   view.render({ layout: true, all: false, cells: new Set(), log: [] }, serverNow());
 });
-document.getElementById("find-instance").addEventListener("input", (event) => {
-  const found = event.target.value ? grid.find(event.target.value) : grid.find("");
-  event.target.setCustomValidity(event.target.value && !found ? "No such instance" : "");
-});
+document.getElementById("find-instance").addEventListener("input", (event) => findInstance(grid, event.target, hoverLine));
 window.rollwright = { model, grid, socket };
 tickCountdowns();
 setInterval(tickCountdowns, 1000);
