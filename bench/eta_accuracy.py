@@ -32,8 +32,6 @@ TARGET = 15.0  # % of the time left, once a batch has completed
 
 
 def run(scale_set_name: str, timeout: float) -> None:
-    from django.utils import timezone
-
     from rollout.models import EventKind, ScaleSet, StartedBy, UpgradeOperation
     from rollout.services.upgrades.operations import start_os_upgrade
 
@@ -83,7 +81,7 @@ def run(scale_set_name: str, timeout: float) -> None:
         pair = at(moment)
         if pair is None:
             continue
-        since, expected = pair
+        _, expected = pair
         left = (ended - moment).total_seconds()
         error = (expected - ended).total_seconds()
         share = 100 * abs(error) / left if left > 0 else 0.0

@@ -20,6 +20,7 @@ batch 2 started at 11:59:55 ends ~12:00:05; batch 3 ends ~12:00:15; the upgrade 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,7 +90,7 @@ def gap_estimate(
     gaps: list[timedelta] = []
     if started_at is not None and ordered and ordered[0].started_at is not None:
         gaps.append(ordered[0].started_at - started_at)
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         if before.completed_at is not None and after.started_at is not None:
             gaps.append(after.started_at - before.completed_at)
     if not gaps:

@@ -87,7 +87,7 @@ def test_layout_history_shows_replay_and_words(
     page = log_in(browser, stack, viewport)
     page.goto(f"{stack.url}/scale-sets/{api5.pk}/history/")
     replay = box(page, "#history-table a:has-text('Replay')")
-    assert 0 <= replay["left"] and replay["right"] <= viewport[0], replay
+    assert replay["left"] >= 0 and replay["right"] <= viewport[0], replay
     assert page_width(page) <= viewport[0]
     headers = page.eval_on_selector_all(
         "#history-table thead th", "ths => ths.map(t => t.innerText)"
