@@ -20,9 +20,9 @@ batch 2 started at 11:59:55 ends ~12:00:05; batch 3 ends ~12:00:15; the upgrade 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 
 @dataclass(frozen=True)
