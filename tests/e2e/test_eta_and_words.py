@@ -31,7 +31,8 @@ RECORD = """() => {
         window.timerTexts.add(el.textContent);
       }
     }
-  }).observe(document.getElementById("grid"), { childList: true, subtree: true, characterData: true });
+  }).observe(document.getElementById("grid"),
+    { childList: true, subtree: true, characterData: true });
 }"""
 
 
