@@ -324,10 +324,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"quiet_refusals": {"()": "rollout.log_filters.QuietRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # An expected 403 is one line, without a traceback (rollout/log_filters.py).
+        "django.request": {"filters": ["quiet_refusals"]},
         # Beat sends a few tasks a second and a rollout steps many times a second: keep the
         # worker's "received"/"succeeded" lines out of `make run`'s console (failures still show).
         "celery.app.trace": {"level": "WARNING"},

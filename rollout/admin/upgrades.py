@@ -153,7 +153,7 @@ class FaultRuleAdmin(RolloutAdmin):
         "kind",
         "seconds",
         "instance_ids",
-        "share",
+        "share_shown",
         "zone",
         "image_version",
         "enabled",
@@ -169,6 +169,11 @@ class FaultRuleAdmin(RolloutAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="share", ordering="share")
+    def share_shown(self, rule: FaultRule) -> str:
+        """The share in %, as the dashboard and this form take it (stored as 0-1)."""
+        return "—" if rule.share is None else f"{rule.share * 100:g}%"
 
     def save_model(self, request: HttpRequest, obj: FaultRule, form: Any, change: bool) -> None:
         rule = add_fault_rule(obj.scale_set, actor=request.user, **form.arguments)

@@ -107,6 +107,15 @@ CONDITIONS: tuple[tuple[str, Flag, str], ...] = (
     ("pausing", "pause_requested", "Pausing"),
 )
 RUNNING_HOOKS = frozenset({"rolling", *(hook for hook, _, _ in CONDITIONS)})
+# Honest words (issue 10): an ended upgrade with failed or rolled-back instances is never shown
+# as plain success. Its hook marks and colours it, its words give the counts (SEGMENTS' labels):
+# "Completed with failures: 1 rolled back".
+TROUBLED: dict[str, tuple[str, str]] = {
+    RunningStatus.COMPLETED: ("completed-failures", "Completed with failures"),
+    RunningStatus.CANCELLED: ("cancelled", "Cancelled"),
+    RunningStatus.FAULTED: ("faulted", "Faulted"),
+}
+FAILURE_SEGMENTS = ("failed", "rolled_back", "rollback_failed")
 
 # B7: the events that are someone's action (an operator's, or the platform's scheduler's);
 # one the engine wrote itself (``data.engine``: a resume taking effect) is not.
@@ -142,6 +151,11 @@ def vocabulary() -> Vocabulary:
         "power_states": POWER_WORDS,
         "protected": "protected from scale set actions: left out of OS upgrades, model "
         "updates and reimage-all",
+        "troubled": {
+            str(status): {"hook": hook, "label": label}
+            for status, (hook, label) in TROUBLED.items()
+        },
+        "failure_segments": list(FAILURE_SEGMENTS),
     }
 
 
@@ -193,11 +207,37 @@ def status_of(operation: OperationView | FleetOperation) -> tuple[str, str]:
     """(CSS hook, words): "paused" beats "Rolling forward", as an operator reads it."""
     status = RunningStatus(operation["status"])
     if status not in ACTIVE_STATUSES:
-        return status.lower(), STATUS_LABELS[status]
+        found = operation.get("counts")
+        return outcome_of(status, found) if found else (status.lower(), STATUS_LABELS[status])
     for hook, flag, label in CONDITIONS:
         if operation[flag]:
             return hook, label
     return "rolling", STATUS_LABELS[status]
+
+
+def failures_of(counts: Counts) -> list[tuple[str, int]]:
+    """The failure segments of ``counts`` that hold instances, as (label, count)."""
+    values = {
+        "failed": counts["failed"] - counts["rolled_back"] - counts["rollback_failed"],
+        "rolled_back": counts["rolled_back"],
+        "rollback_failed": counts["rollback_failed"],
+    }
+    labels = {key: label for key, label, _ in SEGMENTS}
+    return [(labels[key], values[key]) for key in FAILURE_SEGMENTS if values[key] > 0]
+
+
+def outcome_of(status: RunningStatus, counts: Counts) -> tuple[str, str]:
+    """(CSS hook, words) of an ended upgrade: "Completed" only when nothing failed.
+
+    >>> outcome_of(RunningStatus.COMPLETED, {"successful": 9, "failed": 1, "in_progress": 0,
+    ...     "pending": 0, "rolled_back": 1, "rollback_failed": 0, "skipped": 0})
+    ('completed-failures', 'Completed with failures: 1 rolled back')
+    """
+    failures = failures_of(counts)
+    if not failures or status not in TROUBLED:
+        return status.lower(), STATUS_LABELS[status]
+    hook, label = TROUBLED[status]
+    return hook, f"{label}: " + ", ".join(f"{count} {words}" for words, count in failures)
 
 
 def progress_of(operation: OperationView | FleetOperation) -> Progress:

@@ -15,13 +15,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from orchestrator.health import UnhealthyShare
-from rollout.dashboard.messages import InstanceCell, OperationView, ScaleSetSnapshot
+from rollout.dashboard.display import outcome_of, status_of
+from rollout.dashboard.messages import Counts, InstanceCell, OperationView, ScaleSetSnapshot
 from rollout.dashboard.views_of import header_of, operation_view, timing_of
 from rollout.engine.apply import PROTECTED_REASON
 from rollout.engine.figures import figure_data
 from rollout.engine.snapshots import policy_of
 from rollout.events.log import EventPayload, as_payload
-from rollout.models import ScaleSet, UpgradeOperation
+from rollout.models import RunningStatus, ScaleSet, UpgradeOperation
 from rollout.services.upgrades.reads import history_item, os_upgrade_history
 
 HISTORY_PAGE = 50
@@ -37,6 +38,38 @@ class HistoryRow:
     @property
     def properties(self) -> dict[str, Any]:
         return dict(self.item["properties"])
+
+    @property
+    def counts(self) -> Counts:
+        """Azure's progress and rollbackInfo counts, as the dashboard counts them."""
+        progress = self.properties.get("progress", {})
+        rollback = self.properties.get("rollbackInfo", {})
+        return {
+            "successful": int(progress.get("successfulInstanceCount", 0)),
+            "failed": int(progress.get("failedInstanceCount", 0)),
+            "in_progress": int(progress.get("inProgressInstanceCount", 0)),
+            "pending": int(progress.get("pendingInstanceCount", 0)),
+            "rolled_back": int(rollback.get("successfullyRolledbackInstanceCount", 0)),
+            "rollback_failed": int(rollback.get("failedRolledbackInstanceCount", 0)),
+            "skipped": 0,
+        }
+
+    @property
+    def status(self) -> tuple[str, str]:
+        """(CSS hook, words): honest about failures ("Completed with failures: 1 rolled
+        back"), and what an operator asked of a running upgrade ("Paused")."""
+        operation = self.operation
+        if operation.ended_at is None:
+            return status_of(operation_view(operation))
+        return outcome_of(RunningStatus(operation.status), self.counts)
+
+    @property
+    def status_hook(self) -> str:
+        return self.status[0]
+
+    @property
+    def status_label(self) -> str:
+        return self.status[1]
 
     @property
     def target(self) -> str:

@@ -231,6 +231,13 @@ class SegmentWords(TypedDict):
     label: str
 
 
+class TroubledWords(TypedDict):
+    """An ended status with failed or rolled-back instances (display.TROUBLED)."""
+
+    hook: str
+    label: str
+
+
 class Vocabulary(TypedDict):
     """The words and enums the pages' scripts read (``display.vocabulary``), never spell."""
 
@@ -245,6 +252,8 @@ class Vocabulary(TypedDict):
     # An instance's power state (not running: unhealthy, U8) and its protection, as words.
     power_states: dict[str, str]
     protected: str
+    troubled: dict[str, TroubledWords]  # RunningStatus -> how it reads with failures
+    failure_segments: list[str]  # the segments that count failures
 
 
 class SnapshotMessage(TypedDict):

@@ -21,6 +21,7 @@ class EstimateData(TypedDict):
     computed_at: str
     batch_seconds: float
     observed_batches: int
+    gap_seconds: float  # measured between one batch's end and the next one's start
     batches: dict[str, str]
     overall: str | None
 
@@ -36,18 +37,24 @@ def estimate_of(
     if operation.status not in ACTIVE_STATUSES:
         return None
     policy = policy_of(operation)
-    nominal = timedelta(seconds=behaviour.reimage_seconds + behaviour.healthy_after_seconds)
+    # A batch ends with its slowest VM: the nominal times at their slowest jitter.
+    slowest = 1 + behaviour.jitter
+    nominal = timedelta(
+        seconds=(behaviour.reimage_seconds + behaviour.healthy_after_seconds) * slowest
+    )
     found = estimate(
         [BatchTimes(batch.index, batch.started_at, batch.completed_at) for batch in batches],
         now,
         policy.scaled(nominal),
         policy.scaled(policy.rolling.pause_time_between_batches),
         paused=operation.is_paused or operation.pause_requested,
+        started_at=operation.started_at,
     )
     return {
         "computed_at": now.isoformat(),
         "batch_seconds": found.batch_duration.total_seconds(),
         "observed_batches": found.observed_batches,
+        "gap_seconds": found.gap.total_seconds(),
         "batches": {str(index): end.isoformat() for index, end in found.ends.items()},
         "overall": found.end.isoformat() if found.end is not None else None,
     }

@@ -134,6 +134,7 @@ class UpgradeBatch(models.Model):
 
     class Meta:
         ordering = ["operation", "index"]
+        verbose_name_plural = "upgrade batches"  # not Django's "batchs"
         constraints = [
             models.UniqueConstraint(fields=["operation", "index"], name="upgrade_batch_unique")
         ]

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from orchestrator.eta import BatchTimes, Estimate, batch_estimate, estimate, expected_ends
+from orchestrator.eta import (
+    BatchTimes,
+    Estimate,
+    batch_estimate,
+    estimate,
+    expected_ends,
+    gap_estimate,
+)
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 S = timedelta(seconds=1)
@@ -63,6 +70,7 @@ def test_b8_the_estimate_gives_the_batch_duration_its_source_and_the_ends() -> N
         observed_batches=2,
         ends={2: T0 + 32 * S, 3: T0 + 47 * S},
         end=T0 + 47 * S,
+        gap=5 * S,  # the pause: the gaps measured (2 s, 0 s) are shorter
     )
 
 
@@ -75,3 +83,28 @@ def test_b8_b5_a_paused_upgrade_has_no_end() -> None:
 def test_b8_a_finished_plan_has_nothing_to_expect() -> None:
     found = estimate([BatchTimes(0, T0, T0 + 8 * S)], T0 + 9 * S, 20 * S, 0 * S)
     assert (found.ends, found.end) == ({}, None)
+
+
+def test_b8_the_gaps_measured_between_batches_are_expected_again() -> None:
+    """Issue 10.6: at 60x time the steps between batches took a third of a 1,000-instance
+    rollout; an estimate without them was 2x optimistic."""
+    batches = [
+        BatchTimes(0, T0 + 1 * S, T0 + 5 * S),
+        BatchTimes(1, T0 + 7 * S, T0 + 11 * S),
+        BatchTimes(2, None, None),
+        BatchTimes(3, None, None),
+    ]
+    assert gap_estimate(batches, 0 * S, started_at=T0) == (1 + 2) / 2 * S
+    found = estimate(batches, T0 + 11 * S, 60 * S, 0 * S, started_at=T0)
+    assert found.batch_duration == 4 * S
+    assert found.gap == 1.5 * S
+    assert found.ends == {2: T0 + 16.5 * S, 3: T0 + 22 * S}
+    assert found.end == T0 + 23.5 * S  # and the step that ends the upgrade
+
+
+def test_b8_without_a_measured_gap_the_pause_is_the_gap() -> None:
+    batches = [BatchTimes(0, None, None), BatchTimes(1, None, None)]
+    assert gap_estimate(batches, 3 * S) == 3 * S
+    assert gap_estimate([BatchTimes(0, T0, T0 + S), BatchTimes(1, T0 + 2 * S, None)], 3 * S) == (
+        3 * S
+    )

@@ -5,7 +5,7 @@
 // icon (CSS, per data-state), the pattern and the accessible label.
 
 import { clock, escapeHtml, mmss } from "./format.js";
-import { powerLabel, protectedLabel, stateLabel } from "./words.js";
+import { failuresOf, powerLabel, protectedLabel, stateLabel } from "./words.js";
 
 const COMPACT_ABOVE = 120;
 
@@ -82,17 +82,19 @@ export class Grid {
     }
   }
 
-  /** Countdowns of the instances waiting for health (U4: 5 minutes), on the server's clock. */
+  /** Countdowns of the instances waiting for health (U4: 5 minutes), on the server's clock,
+   * in wall-clock time like every other time on the page (Azure's time: the cell's label). */
   tick(now) {
     const wait = this.model.timing.health_wait_seconds * 1000;
-    const scale = this.model.timing.time_scale;
     for (const id of this.waiting) {
       const cell = this.model.cells.get(id);
       const el = this.cells.get(id);
       if (!cell || !el || cell.deadline === null) continue;
       const left = Math.max(0, cell.deadline - now);
       el.style.setProperty("--left", wait ? String(Math.min(1, left / wait)) : "0");
-      el.querySelector(".cell-timer").textContent = mmss((left / 1000) * scale);
+      const text = mmss(left / 1000);
+      const timer = el.querySelector(".cell-timer");
+      if (timer.textContent !== text) timer.textContent = text;
     }
   }
 
@@ -103,10 +105,15 @@ export class Grid {
       if (!el) continue;
       let state = "waiting";
       let text = "";
+      let outcome = "";
       if (batch.completed_at !== null) {
         state = "done";
         const took = batch.started_at !== null ? (batch.completed_at - batch.started_at) / 1000 : 0;
         text = `done ${clock(batch.completed_at - model.clockOffset)} · ${took.toFixed(took < 10 ? 1 : 0)} s`;
+        // Honest words: a batch with failed or rolled-back instances is not a plain success.
+        const failures = failuresOf(batch.instances.map((id) => model.cells.get(id)).filter(Boolean));
+        outcome = failures.length ? "failures" : "succeeded";
+        if (failures.length) text += ` · ${failures.map((f) => `${f.count} ${f.label}`).join(", ")}`;
       } else if (batch.started_at !== null) {
         state = "running";
         const end = ends.get(batch.index);
@@ -116,6 +123,10 @@ export class Grid {
         text = end ? `ends ~${clock(end - model.clockOffset)}` : "";
       }
       if (el.dataset.batchState !== state) el.dataset.batchState = state;
+      if ((el.dataset.batchOutcome || "") !== outcome) {
+        if (outcome) el.dataset.batchOutcome = outcome;
+        else delete el.dataset.batchOutcome;
+      }
       const status = el.querySelector("[data-batch-status]");
       if (status.textContent !== text) status.textContent = text;
     }
@@ -142,8 +153,25 @@ export class Grid {
   }
 }
 
+/** The "find" box: outline the instance and tell its details, or say that none matches (the
+ * box is marked invalid and the line under the toolbar says so). */
+export function findInstance(grid, input, line) {
+  const wanted = input.value.trim();
+  const found = grid.find(wanted);
+  input.setCustomValidity(wanted && !found ? "No such instance" : "");
+  input.toggleAttribute("aria-invalid", Boolean(wanted && !found));
+  if (wanted && !found && line) {
+    const ids = [...grid.cells.keys()].map(Number).filter(Number.isFinite);
+    const range = ids.length ? ` (its ids run from ${Math.min(...ids)} to ${Math.max(...ids)})` : "";
+    line.textContent = `No instance ${wanted} in this scale set${range}.`;
+    line.dataset.tone = "error";
+  } else if (line) delete line.dataset.tone;
+  return found;
+}
+
 function cellHtml(cell) {
-  const place = `z${cell.zone || "–"}·ud${cell.update_domain}`;
+  // "z2·ud3" in a zone; a regional instance has no zone to name: "ud3".
+  const place = cell.zone ? `z${cell.zone}·ud${cell.update_domain}` : `ud${cell.update_domain}`;
   return (
     `<li class="cell" data-instance-id="${escapeHtml(cell.id)}" data-state="${cell.state}" ` +
     `data-power="${escapeHtml(cell.power_state || "running")}" data-protected="${Boolean(cell.protected)}">` +
@@ -156,7 +184,9 @@ export function labelOf(cell, model) {
   const zone = cell.zone ? `zone ${cell.zone}` : "regional";
   let text = `Instance ${cell.id}, ${zone}, update domain ${cell.update_domain}: ${stateLabel(cell.state)}`;
   if (cell.state === "waiting_for_health" && cell.deadline !== null) {
-    text += ` (U4: healthy by ${clock(cell.deadline - model.clockOffset)})`;
+    const scale = model.timing.time_scale;
+    const azure = scale === 1 ? "" : `; ${mmss(model.timing.health_wait_seconds * scale)} of Azure time`;
+    text += ` (U4: healthy by ${clock(cell.deadline - model.clockOffset)}${azure})`;
   }
   if (cell.power_state && cell.power_state !== "running") text += `. VM ${powerLabel(cell.power_state)}`;
   if (cell.protected) text += `. ${protectedLabel()}`;

@@ -3,7 +3,7 @@
 // the snapshot's sequence on (stream.js) and repairing any gap.
 
 import { wireActions } from "./actions.js";
-import { Grid } from "./grid.js";
+import { Grid, findInstance } from "./grid.js";
 import { InstancePanel } from "./instance-panel.js";
 import { LiveModel } from "./model.js";
 import { LiveSocket } from "./socket.js";
@@ -16,7 +16,10 @@ const model = new LiveModel();
 const hoverLine = document.getElementById("hover-line");
 const panel = new InstancePanel(model);
 const grid = new Grid(document.getElementById("grid"), {
-  onHover: (cell, label) => { hoverLine.textContent = label; },
+  onHover: (cell, label) => {
+    hoverLine.textContent = label;
+    delete hoverLine.dataset.tone;
+  },
   onSelect: (id) => panel.select(id),
 });
 const view = new LiveView(model, grid, { controls: Boolean(document.getElementById("controls")) });
@@ -67,10 +70,7 @@ document.getElementById("large-cells").addEventListener("change", (event) => {
   grid.forceLarge = event.target.checked;
   view.render({ layout: true, all: false, cells: new Set(), log: [] }, serverNow());
 });
-document.getElementById("find-instance").addEventListener("input", (event) => {
-  const found = event.target.value ? grid.find(event.target.value) : grid.find("");
-  event.target.setCustomValidity(event.target.value && !found ? "No such instance" : "");
-});
+document.getElementById("find-instance").addEventListener("input", (event) => findInstance(grid, event.target, hoverLine));
 window.rollwright = { model, grid, socket, stream, view };
 document.body.dataset.sequence = String(stream.sequence);
 

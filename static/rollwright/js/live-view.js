@@ -6,6 +6,7 @@ import {
   STATES, countStates, describeEvent, isActive, isAudit, segmentsOf, statusOf, upgradeKindLabel,
 } from "./words.js";
 import { applySizes } from "./sizes.js";
+import { azureTitle, countdown, projected, waitingFor } from "./eta.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,7 +30,7 @@ export class LiveView {
     if (changes.layout) this.grid.layout(this.model);
     else if (changes.all) this.grid.update(this.model.order);
     else this.grid.update(changes.cells);
-    const estimate = this.model.estimate();
+    const estimate = projected(this.model, now);
     this.grid.updateBatches(this.model, estimate.ends);
     this.grid.tick(now);
     this.renderStatus(estimate, now);
@@ -44,7 +45,7 @@ export class LiveView {
   /** Once a second: countdowns and "in 42 s". */
   tick(now) {
     this.grid.tick(now);
-    const estimate = this.model.estimate();
+    const estimate = projected(this.model, now);
     this.grid.updateBatches(this.model, estimate.ends);
     this.renderStatus(estimate, now);
   }
@@ -59,7 +60,7 @@ export class LiveView {
       set(facts, "");
       return;
     }
-    const [hook, words] = statusOf(op);
+    const [hook, words] = statusOf(op, model.cells.values());
     const kind = upgradeKindLabel(op.kind);
     const wait = duration(model.timing.health_wait_seconds * model.timing.time_scale); // Azure's
     const rollback = op.automatic_rollback ? `automatic rollback after ${wait} (U4)` : "no automatic rollback";
@@ -74,16 +75,22 @@ export class LiveView {
       const batchCount = model.batches.length;
       if (op.current_batch !== null && op.current_batch !== undefined) {
         const end = estimate.ends.get(op.current_batch);
-        parts.push(fact("Current batch", `${op.current_batch + 1} of ${batchCount}`, end ? `ends ~${clock(end - model.clockOffset)} (${countdown(end, now)})` : ""));
+        const waiting = waitingFor(model, now);
+        let note = end ? `ends ~${clock(end - model.clockOffset)} (${countdown(end, now)})` : "";
+        let title = end ? azureTitle(model, Math.max(0, end - now) / 1000) : "";
+        // Past its estimate (or close to it): say what the batch waits for, not "in 0 s".
+        if (waiting && (!end || end - now < 1000 || estimate.overrun)) ({ text: note, title } = waiting);
+        parts.push(fact("Current batch", `${op.current_batch + 1} of ${batchCount}`, note, title));
       } else if (batchCount) {
         const done = model.batches.filter((b) => b.completed_at !== null).length;
         parts.push(fact("Batches", `${done} of ${batchCount} done`, op.is_paused ? "paused between batches" : "between batches"));
       } else {
         parts.push(fact("Plan", "planning…", ""));
       }
+      if (op.is_paused || op.pause_requested) parts.push(pauseFact(model, op));
       if (estimate.overall) {
         const source = estimate.observed ? `from ${estimate.observed} finished batch${estimate.observed === 1 ? "" : "es"}` : "from the plan";
-        parts.push(fact("Upgrade ends", `~${clock(estimate.overall - model.clockOffset)}`, `${countdown(estimate.overall, now)}, ${source}`));
+        parts.push(fact("Upgrade ends", `~${clock(estimate.overall - model.clockOffset)}`, `${countdown(estimate.overall, now)}, ${source}`, azureTitle(model, Math.max(0, estimate.overall - now) / 1000)));
       } else if (op.is_paused || op.pause_requested) {
         parts.push(fact("Upgrade ends", "—", "no estimate while paused (B5)"));
       }
@@ -221,14 +228,19 @@ function set(el, html) {
   }
 }
 
-/** "in 42 s" to an expected end; "any moment now" once it has passed (the estimate is the
- * server's: a batch that overruns is re-estimated when it ends). */
-function countdown(end, now) {
-  return end > now ? `in ${duration((end - now) / 1000)}` : "any moment now";
+/** B5: who asked for the pause, when and why (the pause_requested event's audit fields). */
+function pauseFact(model, op) {
+  const asked = model.log.findLast((e) => e.kind === "pause_requested" && e.operation === op.id);
+  const label = op.is_paused ? "Paused" : "Pausing";
+  if (!asked) return fact(label, op.is_paused ? "between batches" : "after this batch", "");
+  const when = clock(Date.parse(asked.created_at) - model.clockOffset);
+  const why = asked.reason ? `“${asked.reason}”` : "no reason given";
+  return `<div class="fact fact-pause" data-fact="pause"><span class="fact-label">${label}</span><span class="fact-value">${escapeHtml(why)}</span><span class="fact-note">asked by ${escapeHtml(asked.actor || "a user")} at ${when}</span></div>`;
 }
 
-function fact(label, value, note) {
-  return `<div class="fact"><span class="fact-label">${label}</span><span class="fact-value">${value}</span>${note ? `<span class="fact-note">${note}</span>` : ""}</div>`;
+function fact(label, value, note, title = "") {
+  const hint = title ? ` title="${escapeHtml(title)}"` : "";
+  return `<div class="fact"${hint}><span class="fact-label">${label}</span><span class="fact-value">${value}</span>${note ? `<span class="fact-note">${escapeHtml(note)}</span>` : ""}</div>`;
 }
 
 /** One gauge from a figure ({rule, unhealthy, total, percent, allowed_percent, exceeds}). */
@@ -284,6 +296,12 @@ function logItem(event, model, filter) {
     }).join("");
   }
   if (event.kind === "instance_changed" && event.data.reason) body += `<span class="log-detail">${escapeHtml(event.data.reason)}</span>`;
+  const op = model.operation;
+  if (event.kind === "upgrade_finished" && op && event.operation === op.id && !isActive(op)) {
+    // Honest words: the shown upgrade's end, with its failures counted from the cells.
+    const code = event.data.error_code ? `, ${event.data.error_code}` : "";
+    body = escapeHtml(`${describeEvent(event).split(":")[0]}: ${statusOf(op, model.cells.values())[1]}${code}`);
+  }
   if (event.kind === "upgrade_finished" && event.data.error_message) body += `<span class="log-detail">${escapeHtml(event.data.error_message)}</span>`;
   const who = audit || event.actor !== "Platform"
     ? `<span class="log-actor">${escapeHtml(event.actor || "Platform")}</span>${event.reason ? ` <q class="log-why">${escapeHtml(event.reason)}</q>` : ""}`

@@ -2,7 +2,7 @@
 // The replay clock is the original server clock: seeking forward applies the events up to
 // the new moment; seeking back rebuilds from the start (events are cheap to re-apply).
 
-import { Grid } from "./grid.js";
+import { Grid, findInstance } from "./grid.js";
 import { LiveModel } from "./model.js";
 import { LiveView } from "./live-view.js";
 import { mmss } from "./format.js";
@@ -15,7 +15,10 @@ const end = times.length ? times[times.length - 1] : start;
 const span = Math.max(1, end - start);
 const hoverLine = document.getElementById("hover-line");
 const grid = new Grid(document.getElementById("grid"), {
-  onHover: (cell, label) => { hoverLine.textContent = label; },
+  onHover: (cell, label) => {
+    hoverLine.textContent = label;
+    delete hoverLine.dataset.tone;
+  },
 });
 const model = new LiveModel();
 const view = new LiveView(model, grid, { controls: false });
@@ -92,7 +95,7 @@ document.getElementById("large-cells").addEventListener("change", (event) => {
   grid.forceLarge = event.target.checked;
   view.render({ layout: true, all: false, cells: new Set(), log: [] }, now);
 });
-document.getElementById("find-instance").addEventListener("input", (event) => grid.find(event.target.value));
+document.getElementById("find-instance").addEventListener("input", (event) => findInstance(grid, event.target, hoverLine));
 
 reset();
 now = start - 1;

@@ -28,10 +28,17 @@ export function isActive(operation) {
   return Boolean(operation) && ACTIVE.has(operation.status);
 }
 
-/** [css hook, words] of an operation's status: "Paused" beats "Rolling forward". */
-export function statusOf(operation) {
+/** [css hook, words] of an operation's status: "Paused" beats "Rolling forward"; an ended
+ * upgrade whose cells hold failed or rolled-back instances says so, with the counts
+ * ("Completed with failures: 1 rolled back"), as display.outcome_of does on the server. */
+export function statusOf(operation, cells = []) {
   const words = VOCABULARY.statuses[operation.status] || operation.status;
-  if (!isActive(operation)) return [operation.status.toLowerCase(), words];
+  if (!isActive(operation)) {
+    const troubled = VOCABULARY.troubled[operation.status];
+    const failures = failuresOf(cells);
+    if (!troubled || !failures.length) return [operation.status.toLowerCase(), words];
+    return [troubled.hook, `${troubled.label}: ${failures.map((s) => `${s.count} ${s.label}`).join(", ")}`];
+  }
   const condition = VOCABULARY.conditions.find((c) => operation[c.flag]);
   return condition ? [condition.hook, condition.label] : ["rolling", words];
 }
@@ -57,6 +64,12 @@ export function segmentsOf(cells) {
       state: key, label, count: tally.get(key), percent: (100 * tally.get(key)) / total,
     })),
   };
+}
+
+/** The progress bar's failure segments that hold instances ({state, label, count}). */
+export function failuresOf(cells) {
+  const wanted = new Set(VOCABULARY.failure_segments);
+  return segmentsOf(cells).segments.filter((segment) => wanted.has(segment.state));
 }
 
 /** Does an instance's move to `state` open the log (failures, rollbacks)? */
