@@ -385,3 +385,36 @@ def test_the_grid_and_history_say_a_protected_vm_was_left_out(arm, web10, client
     client.force_login(operator)
     page = client.get(f"/scale-sets/{web10.pk}/history/").content.decode()
     assert "1 protected, left out" in page
+
+
+def test_a_running_operations_status_says_when_to_poll_again(arm, web10, settings):
+    """Retry-After while InProgress: ARM's 10 s divided by the time scale, at least 1 s."""
+    settings.ROLLWRIGHT_TIME_SCALE = 2
+    started = arm("POST", f"{WEB10}/osRollingUpgrade")
+    assert started["Retry-After"] == "5"
+    path = started["Azure-AsyncOperation"].removeprefix("http://testserver")
+    polled = arm("GET", path, version=None)
+    assert body_of(polled)["status"] == "InProgress"
+    assert polled["Retry-After"] == "5"
+    monitor = arm("GET", started["Location"].removeprefix("http://testserver"), version=None)
+    assert (monitor.status_code, monitor["Retry-After"]) == (202, "5")
+
+
+def test_the_openapi_description_covers_every_new_operation(arm):
+    from rollout.api.openapi import document
+
+    operations = {
+        spec["operationId"]
+        for item in document()["paths"].values()
+        for spec in item.values()
+        if isinstance(spec, dict) and "operationId" in spec
+    }
+    for verb in ("Reimage", "ReimageAll", "Start", "PowerOff", "Restart", "Deallocate"):
+        assert f"VirtualMachineScaleSets_{verb}" in operations
+        assert f"VirtualMachineScaleSetVMs_{verb}" in operations
+    for name in (
+        "VirtualMachineScaleSets_DeleteInstances",
+        "VirtualMachineScaleSetVMs_Update",
+        "VirtualMachineScaleSetVMs_Delete",
+    ):
+        assert name in operations
