@@ -125,6 +125,12 @@ def test_a1_vm_image_list_without_a_location_asks_the_subscriptions_regions(az: 
     assert images and all(image["publisher"] == "Canonical" for image in images)
 
 
+def test_a1_group_list_and_the_subscriptions_locations(az: Az) -> None:
+    assert GROUP in [group["name"] for group in az.json("group", "list")]
+    locations = {row["name"] for row in az.json("account", "list-locations")}
+    assert {"westeurope", "westus", "japaneast"} <= locations
+
+
 def test_a1_rolling_upgrade_start_waits_for_the_end_then_history_has_it(az: Az) -> None:
     subscription = ("--subscription", DEMO_SUBSCRIPTION)
     assert az.json("vmss", "get-os-upgrade-history", "-g", GROUP, "-n", "api-5") == []
