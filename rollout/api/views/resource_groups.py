@@ -11,12 +11,12 @@ from rollout.api.envelope import empty_response, json_response
 from rollout.api.paging import page
 from rollout.api.serializers.resources import resource_group_wire
 from rollout.models import AsyncOperationKind, ResourceGroup
+from rollout.services.access.roles import READ_RESOURCE_GROUP
 from rollout.services.resource_groups import (
     create_or_update_resource_group,
     delete_resource_group,
     require_resource_group,
 )
-from rollout.services.access.roles import READ_RESOURCE_GROUP
 from rollout.services.wire.resources import RESOURCE_GROUP_FIELDS
 
 
