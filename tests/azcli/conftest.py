@@ -4,8 +4,10 @@ service principal, and azure-cli (in a virtualenv of its own: ``tests.support.az
 with the README's recipe only.
 
 The data is seeded once for the module and committed (the server and the worker are other
-processes); the tests themselves touch the database only to read the event log, and the module
-empties it at the end, as a transactional test does.
+processes), and the module empties the database at the end, as a transactional test does. The
+tests are not marked ``django_db``: a test's transaction would hold SQLite's write lock
+(``transaction_mode=IMMEDIATE``) while the server writes. They read the event log through
+``django_db_blocker``.
 """
 
 from __future__ import annotations
@@ -54,17 +56,20 @@ class Served:
 
 
 @contextmanager
-def ensure_test_database() -> Iterator[None]:
-    """The test database, made here when no test of the run is marked ``django_db``
-    (pytest-django then makes none, and the connection would still name the developer's
-    database, which the module's clean-up must never touch)."""
+def test_database_of_the_run(session: pytest.Session) -> Iterator[None]:
+    """The test database. pytest-django makes it only when a collected test is marked
+    ``django_db``; when none is (this suite run alone) it is made here, so that the connection
+    never names the developer's database, which the module's clean-up empties."""
     made = None
-    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+    if not any(item.get_closest_marker("django_db") for item in session.items):
         made = setup_databases(verbosity=0, interactive=False, aliases={DEFAULT_DB_ALIAS})
     try:
         yield
     finally:
         if made is not None:
+            connection.close()
+            if getattr(connection, "pool", None) is not None:
+                connection.close_pool()  # PostgreSQL: DROP DATABASE needs every session gone
             teardown_databases(made, verbosity=0)
 
 
@@ -82,13 +87,14 @@ def served(
     django_db_setup: Any,
     django_db_blocker: Any,
     tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Served]:
     try:
         redis = claim_redis_database(env_var="ROLLWRIGHT_ACCEPTANCE_REDIS_URL")
     except RedisUnavailable as error:
         pytest.skip(f"the az CLI suite needs Redis: {error}")
     directory = tmp_path_factory.mktemp("azcli")
-    with redis, django_db_blocker.unblock(), ensure_test_database():
+    with redis, django_db_blocker.unblock(), test_database_of_the_run(request.session):
         try:
             demo_fleet()
             out = StringIO()
@@ -118,7 +124,6 @@ def served(
                 stack.start(web=True, workers=1, pool="solo", concurrency=1, tls=tls)
                 yield Served(stack, robot, tls)
         finally:
-            assert connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
             call_command("flush", interactive=False, verbosity=0)
 
 
