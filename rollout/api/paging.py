@@ -17,7 +17,13 @@ from rollout.services.errors import ServiceError
 
 T = TypeVar("T")
 
-PAGE_SIZES = {"scale_sets": 50, "virtual_machines": 100, "history": 5, "gallery": 50}
+PAGE_SIZES = {
+    "scale_sets": 50,
+    "virtual_machines": 100,
+    "history": 5,
+    "gallery": 50,
+    "resource_groups": 100,
+}
 SKIP_TOKEN = "$skiptoken"
 
 

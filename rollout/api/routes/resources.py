@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from rollout.api.bodies import resources as bodies
-from rollout.api.routes.paths import GROUP
+from rollout.api.routes.paths import GROUP, SUBSCRIPTION
 from rollout.api.routing import Operation, Route
 from rollout.api.views import resource_groups
 
 ROUTES = (
+    Route(
+        "resource_groups",
+        f"{SUBSCRIPTION}/resourcegroups",
+        "Resource",
+        "Microsoft.Resources/subscriptions/resourceGroups",
+        get=Operation(
+            resource_groups.list_resource_groups,
+            "ResourceGroups_List",
+            "The subscription's resource groups the caller may read (az group list)",
+            query=("$skiptoken",),
+            authorization="listing",
+        ),
+    ),
     Route(
         "resource_group",
         GROUP,

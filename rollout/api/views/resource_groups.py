@@ -1,4 +1,5 @@
-"""Resource groups as azure-mgmt-resource sends them: PUT, GET, HEAD (exists?), DELETE."""
+"""Resource groups as azure-mgmt-resource sends them: PUT, GET, HEAD (exists?), DELETE, and the
+subscription's list (``az group list``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from django.http import HttpResponse
 from rollout.api import lro
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import empty_response, json_response
+from rollout.api.paging import page
 from rollout.api.serializers.resources import resource_group_wire
 from rollout.models import AsyncOperationKind, ResourceGroup
+from rollout.services.access.roles import READ_RESOURCE_GROUP
 from rollout.services.resource_groups import (
     create_or_update_resource_group,
     delete_resource_group,
@@ -26,6 +29,19 @@ def _find(call: ApiCall) -> ResourceGroup | None:
         )
         .first()
     )
+
+
+def list_resource_groups(call: ApiCall) -> HttpResponse:
+    """The groups of the subscription that the caller may read (R1), by name."""
+    rows = (
+        ResourceGroup.objects.filter(
+            call.grants.within("", READ_RESOURCE_GROUP),
+            subscription__subscription_id__iexact=call.subscription_id,
+        )
+        .select_related("subscription")
+        .order_by("name", "pk")
+    )
+    return json_response(page(call, rows, "resource_groups", resource_group_wire))
 
 
 def get_resource_group(call: ApiCall) -> HttpResponse:
