@@ -56,6 +56,7 @@ def set_the_scene() -> dict[str, int]:
     cancelled = start_os_upgrade(sets["sf-silver"], actor=operator, reason="change freeze")
     web10 = sets["web-10"]
     enable_auto_upgrade(web10, actor=operator, reason="November patch window")
+    web10.refresh_from_db()  # the service saved it: an automatic upgrade needs it on
     target = latest_available_version(web10)
     assert target is not None
     add_fault_rule(
