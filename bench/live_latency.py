@@ -11,6 +11,9 @@ asserts, two figures beside their targets:
    commit is timestamped by an ``on_commit`` hook that runs just before the broadcast. The 50
    clients are plain RFC 6455 clients in a subprocess, logged in with a session cookie; the
    web server is daphne with the Redis channel layer, as in production.
+   In headless Chromium on the same stream: the work of each animation frame, and the long
+   tasks (PerformanceObserver 'longtask', the main thread busy over 50 ms): count and longest,
+   target none over 100 ms.
 2. the first paint of the 1,000-instance grid in headless Chromium (Debian's
    /usr/bin/chromium): navigation start to the grid drawn, the median of 5 loads: target under
    1 s.
@@ -50,6 +53,14 @@ from tests.support import (  # noqa: E402
 from tests.support.websockets import handshake, masked, read_frame  # noqa: E402
 
 CLIENTS = 50
+LONG_TASK_TARGET_MS = 100
+# Every long task the page runs (the main thread busy for over 50 ms), from the first script.
+WATCH_LONG_TASKS = """
+window.rollwrightLongTasks = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.rollwrightLongTasks.push(entry.duration);
+}).observe({ type: "longtask", buffered: true });
+"""
 FIRST_ID = re.compile(rb'"events": \[\{"id": (\d+)')
 
 
@@ -183,7 +194,9 @@ def latency(args: argparse.Namespace, stack: Stack, rollout: Rollout) -> None:
 
 
 def frame_work(watcher: Browser, rollout: Rollout, budget: float) -> None:
-    """The rest of the stream into a real browser: the work each animation frame costs."""
+    """The rest of the stream into a real browser: the work each animation frame costs, and
+    the long tasks (over 50 ms: PerformanceObserver 'longtask') while it streams."""
+    watcher.ask("longtasks")  # only those of this stream
     rollout.drive(budget)
     time.sleep(0.5)
     frames = sorted(watcher.ask("frames"))
@@ -192,6 +205,13 @@ def frame_work(watcher: Browser, rollout: Rollout, budget: float) -> None:
             f"   then in headless Chromium on the same grid: {len(frames)} animation frames, "
             f"median {statistics.median(frames):.1f} ms, max {frames[-1]:.1f} ms of work each"
         )
+    long_tasks = sorted(watcher.ask("longtasks"))
+    over = sum(1 for duration in long_tasks if duration > LONG_TASK_TARGET_MS)
+    longest = f"{long_tasks[-1]:.0f} ms" if long_tasks else "none"
+    print(
+        f"   long tasks (> 50 ms) in those {budget:.0f} s: {len(long_tasks)}, longest {longest}, "
+        f"{over} over {LONG_TASK_TARGET_MS} ms   (target: none over {LONG_TASK_TARGET_MS} ms)"
+    )
 
 
 class Browser(threading.Thread):
@@ -221,6 +241,7 @@ class Browser(threading.Thread):
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(**chromium_launch_options())
                 page = log_in(browser, self.stack.url, "operator", DEMO_PASSWORD)
+                page.add_init_script(WATCH_LONG_TASKS)
                 page.goto(self.url)
                 page.wait_for_selector("#live-status[data-status=live]")
                 self.answers.put("watching")
@@ -232,6 +253,10 @@ class Browser(threading.Thread):
                                 """() => performance.getEntriesByName("rollwright:apply")
                                     .map((m) => m.duration)"""
                             )
+                        )
+                    elif what == "longtasks":  # those since the last ask
+                        self.answers.put(
+                            page.evaluate("() => window.rollwrightLongTasks.splice(0)")
                         )
                     elif what == "paint":
                         self.answers.put([self.paint(page) for _ in range(count)])

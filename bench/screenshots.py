@@ -6,10 +6,13 @@
    reason: web-10 gets auto-upgrade and a VM that never becomes healthy on the new image (B2),
    jobs-sas runs into its expired SAS token (U9), sf-silver is cancelled (U10), api-5 and
    app-100 finish, fleet-1000 rolls.
-3. Photographs, in headless Chromium, the fleet page and the live grid mid-rollout:
-   ``docs/screenshots/fleet.png``, ``live-grid.png`` (web-10, a VM rolled back, a batch
-   waiting for health) and ``live-grid-1000.png`` (fleet-1000 mid-rollout). ``--out DIR``
-   writes them elsewhere (to try the script without touching the README's pictures).
+3. Photographs, in headless Chromium, 1440 px wide: the fleet page and the live grid
+   mid-rollout (``docs/screenshots/fleet.png``, ``live-grid.png``: web-10, a VM rolled back,
+   a batch waiting for health; ``live-grid-1000.png``: fleet-1000 mid-rollout), web-10's
+   history once it ended (``history.png``), a preview (``preview.png``) and the admin
+   (``admin.png``); and each again on a 390 x 844 phone (``*-390.png``), with the Start
+   dialog (``start-dialog-390.png``). ``--out DIR`` writes them elsewhere (to try the script
+   without touching the README's pictures).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -52,6 +56,7 @@ def set_the_scene() -> dict[str, int]:
     cancelled = start_os_upgrade(sets["sf-silver"], actor=operator, reason="change freeze")
     web10 = sets["web-10"]
     enable_auto_upgrade(web10, actor=operator, reason="November patch window")
+    web10.refresh_from_db()  # the service saved it: an automatic upgrade needs it on
     target = latest_available_version(web10)
     assert target is not None
     add_fault_rule(
@@ -89,15 +94,26 @@ def set_the_scene() -> dict[str, int]:
     return {name: scale_set.pk for name, scale_set in sets.items()}
 
 
+PHONE = (390, 844)
+
+
+def shoot(page: Any, out: Path, name: str, *, full_page: bool = False) -> None:
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out / name), full_page=full_page)
+    print(f"wrote {out / name}")
+
+
 def photograph(stack: Stack, ids: dict[str, int], out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
+    from rollout.models import RunningStatus, UpgradeOperation
     from tests.support.fleets import DEMO_PASSWORD
 
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch_options())
         page = log_in(browser, stack.url, "operator", DEMO_PASSWORD, viewport=VIEWPORT)
+        phone = log_in(browser, stack.url, "operator", DEMO_PASSWORD, viewport=PHONE)
 
         # fleet-1000 early: three batches done, the fourth running, the rest to come.
         page.set_viewport_size({"width": VIEWPORT[0], "height": 1200})
@@ -106,27 +122,56 @@ def photograph(stack: Stack, ids: dict[str, int], out: Path) -> None:
             '#grid [data-batch="3"][data-batch-state="running"]', timeout=180_000
         )
         page.wait_for_selector('#grid [data-batch="3"] [data-state="waiting_for_health"]')
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(out / "live-grid-1000.png"))
-        print(f"wrote {out / 'live-grid-1000.png'}")
+        shoot(page, out, "live-grid-1000.png")
 
         # web-10: a VM rolled back (U4), a later batch waiting for health (the countdown).
         page.set_viewport_size({"width": VIEWPORT[0], "height": 1250})
-        page.goto(f"{stack.url}/scale-sets/{ids['web-10']}/")
+        live = f"{stack.url}/scale-sets/{ids['web-10']}/"
+        page.goto(live)
+        phone.goto(live)
         page.wait_for_selector(
             '#grid [data-instance-id="4"][data-state="rolled_back"]', timeout=120_000
         )
         page.wait_for_selector('#grid [data-state="waiting_for_health"]', timeout=60_000)
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(out / "live-grid.png"))
-        print(f"wrote {out / 'live-grid.png'}")
+        shoot(page, out, "live-grid.png")
+        phone.wait_for_selector('#grid [data-state="waiting_for_health"]', timeout=60_000)
+        shoot(phone, out, "live-grid-390.png")
 
         page.set_viewport_size({"width": VIEWPORT[0], "height": 1100})
-        page.goto(f"{stack.url}/")
-        page.wait_for_selector("#live-status[data-status=live]")
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(out / "fleet.png"))
-        print(f"wrote {out / 'fleet.png'}")
+        for shot, url in (("fleet", f"{stack.url}/"),):
+            page.goto(url)
+            page.wait_for_selector("#live-status[data-status=live]")
+            page.wait_for_timeout(1200)
+            shoot(page, out, f"{shot}.png")
+            phone.goto(url)
+            phone.wait_for_selector("#live-status[data-status=live]")
+            shoot(phone, out, f"{shot}-390.png")
+
+        # web-10's history once it ended (a VM rolled back: "Completed with failures").
+        wait_until(
+            lambda: UpgradeOperation.objects.filter(
+                scale_set_id=ids["web-10"], status=RunningStatus.COMPLETED
+            ).exists(),
+            120,
+            "web-10 to end",
+        )
+        page.set_viewport_size({"width": VIEWPORT[0], "height": 700})
+        pages = (
+            ("history", f"{stack.url}/scale-sets/{ids['web-10']}/history/"),
+            ("preview", f"{stack.url}/scale-sets/{ids['batch-6']}/preview/"),
+            ("admin", f"{stack.url}/admin/"),
+        )
+        for shot, url in pages:
+            page.goto(url)
+            shoot(page, out, f"{shot}.png")
+            phone.goto(url)
+            shoot(phone, out, f"{shot}-390.png")
+        # The Start dialog on a phone: the plan, the reason and both buttons fit.
+        phone.goto(f"{stack.url}/scale-sets/{ids['batch-6']}/")
+        phone.wait_for_selector("body[data-grid-ready]")
+        phone.click("#start-button")
+        phone.wait_for_selector("#start-preview .plan-chip")
+        shoot(phone, out, "start-dialog-390.png")
         browser.close()
 
 

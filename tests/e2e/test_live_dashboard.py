@@ -104,7 +104,8 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
 
     # U4: not healthy within 5 minutes (1.5 s here): the previous OS disk comes back.
     page.wait_for_selector('#grid [data-instance-id="8"][data-state="rolled_back"]', timeout=45_000)
-    page.wait_for_selector(".status-badge[data-status=completed]", timeout=20_000)
+    # Issue 10.4: completed, but with a rollback: never shown as plain success.
+    page.wait_for_selector(".status-badge[data-status=completed-failures]", timeout=20_000)
     told = page.evaluate("window.toldStates")
     assert told["0"] == ["reimaging", "waiting_for_health", "succeeded"]
     assert told["8"] == ["reimaging", "waiting_for_health", "rolling_back", "rolled_back"]
@@ -125,7 +126,7 @@ def test_an_operator_watches_a_rollout_and_a_vm_roll_back(
     assert "As the engine measured it (U7)" in page.inner_text('.gauge[data-rule="U7"]')
 
     # The fleet page followed over its own socket.
-    row.locator(".status-badge.status-completed").wait_for()
+    row.locator(".status-badge.status-completed-failures").wait_for()
     row.locator("text=10/10 done · 1 rolled back").wait_for()
     row.locator("text=×9").wait_for()  # refetched: 9 instances on the new image
     bars = row.locator(".progress .bar")

@@ -62,7 +62,8 @@ const socket = new LiveSocket(`/ws/scale-sets/${snapshot.scale_set.id}/`, {
   },
 });
 socket.connect();
-setInterval(() => view.tick(serverNow()), 250);
+// Once a second: the countdowns change by the second (a 1,000-instance grid repaints less).
+setInterval(() => view.tick(serverNow()), 1000);
 
 wireActions();
 

@@ -38,7 +38,8 @@ export class LiveView {
     this.renderGauges();
     this.renderReasons();
     this.renderFaults();
-    if (changes.layout || changes.all || changes.log.length) this.renderLog();
+    if (changes.layout || changes.all) this.renderLog();
+    else if (changes.log.length) this.prependLog(changes.log);
     if (this.controls) this.renderControls();
   }
 
@@ -181,6 +182,22 @@ export class LiveView {
     const wanted = this.model.log.filter((e) => keep(e, this.logFilter));
     const rows = wanted.slice(-200).reverse().map((event) => logItem(event, this.model, this.logFilter));
     set(list, rows.length ? rows.join("") : '<li class="muted">Nothing yet.</li>');
+  }
+
+  /** New events only: put them on top and drop the oldest beyond 200, instead of drawing the
+   * whole log again (a 1,000-instance rollout adds lines every frame). */
+  prependLog(events) {
+    const list = $("log");
+    if (!list) return;
+    const wanted = events.filter((e) => keep(e, this.logFilter));
+    if (!wanted.length) return;
+    if (!list.querySelector("[data-event-id]")) {
+      this.renderLog();
+      return;
+    }
+    const rows = wanted.slice(-200).reverse().map((event) => logItem(event, this.model, this.logFilter));
+    list.insertAdjacentHTML("afterbegin", rows.join(""));
+    while (list.children.length > 200) list.lastElementChild.remove();
   }
 
   /** The controls as the server's state says (events carry it), or as a click not yet
