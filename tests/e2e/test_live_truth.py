@@ -23,6 +23,7 @@ from rollout.models import (
     ACTIVE_STATUSES,
     Event,
     FaultKind,
+    OsDisk,
     InstanceUpgrade,
     ScaleSet,
     UpgradeOperation,
@@ -305,7 +306,15 @@ def test_l1_ten_cancels_mid_batch_converge_within_two_seconds(
     page.on("dialog", lambda dialog: dialog.accept())
     cancel = page.locator('[data-op-control="cancel"] [type=submit]')
     lags: list[float] = []
+    disks = OsDisk.objects.filter(pk__in=app100.instances.values("os_disk"))
+    versions = dict(disks.values_list("pk", "image_version"))
     for round_ in range(10):
+        # The simulated fleet back on its old image, so that each round has five batches to
+        # cancel in (a cancel lets the running batch finish: U10).
+        for disk in OsDisk.objects.filter(pk__in=app100.instances.values("os_disk")):
+            if disk.image_version != min(versions.values()):
+                disk.image_version = min(versions.values())
+                disk.save(update_fields=["image_version"])
         operation = elsewhere(start_os_upgrade, app100, actor="Platform", reason=f"round {round_}")
         first_batch = round_ % 3
         wait_until(lambda op=operation, at=first_batch: mid_batch(op, batch_at_least=at))
