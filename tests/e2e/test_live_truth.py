@@ -23,8 +23,8 @@ from rollout.models import (
     ACTIVE_STATUSES,
     Event,
     FaultKind,
-    OsDisk,
     InstanceUpgrade,
+    OsDisk,
     ScaleSet,
     UpgradeOperation,
 )
