@@ -301,6 +301,8 @@ def test_l1_ten_cancels_mid_batch_converge_within_two_seconds(
     each, every cell's data-state equals the server's within 2 s of the server's last change."""
     if connection.vendor != "postgresql":
         pytest.skip("the web and the worker only commit concurrently on PostgreSQL")
+    if stack.beat is None:
+        stack.add_beat()  # its sweeper revives a wake-up lost on the way, as in production
     app100 = fleet["app-100"]
     page = open_live(browser, stack, app100)
     page.on("dialog", lambda dialog: dialog.accept())
