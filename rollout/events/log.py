@@ -148,11 +148,29 @@ def broadcast(payloads: list[EventPayload]) -> None:
     for payload in payloads:
         if payload["scale_set"] is not None:
             by_group.setdefault(group_for(payload["scale_set"]), []).append(payload)
-    by_group[FLEET_GROUP] = payloads
+    by_group[FLEET_GROUP] = fleet_digest(payloads)
     try:
         async_to_sync(_send_all)(layer, by_group)
     except Exception:  # the log is durable; browsers resync from it on reconnect
         logger.warning("could not broadcast %d events", len(payloads), exc_info=True)
+
+
+def fleet_digest(payloads: list[EventPayload]) -> list[EventPayload]:
+    """What the fleet's group gets of a commit: each scale set's newest event (its row is
+    fetched again whatever the event says, and its sequence tells how far the stream is),
+    and every event of no scale set. A 1,000-instance step is one entry, not 1,000, for
+    every fleet page open."""
+    newest: dict[int, EventPayload] = {}
+    digest: list[EventPayload] = []
+    for payload in payloads:
+        scale_set = payload["scale_set"]
+        if scale_set is None:
+            digest.append(payload)
+            continue
+        kept = newest.get(scale_set)
+        if kept is None or (payload["sequence"] or 0) > (kept["sequence"] or 0):
+            newest[scale_set] = payload
+    return digest + sorted(newest.values(), key=lambda p: p["id"])
 
 
 async def _send_all(layer: Any, by_group: dict[str, list[EventPayload]]) -> None:

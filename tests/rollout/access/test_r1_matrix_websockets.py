@@ -60,9 +60,10 @@ async def test_r1_each_role_at_each_scope_on_the_websockets(world: ScaleSet) -> 
                 assert code == 4403
             fleet, connected, _ = await open_socket("/ws/fleet/", user)
             assert connected
-            snapshot = await fleet.receive_json_from(timeout=TIMEOUT)
-            names = [row["name"] for row in snapshot["snapshot"]["rows"]]
-            assert ("web10" in names) is may_read, f"{role} at {scope}: the fleet's rows"
+            summary = await fleet.receive_json_from(timeout=TIMEOUT)
+            assert summary["type"] == "fleet.heads"
+            shown = str(web10.pk) in summary["heads"]
+            assert shown is may_read, f"{role} at {scope}: the fleet's heads"
             await sync_to_async(event_for)(web10)
             await sync_to_async(event_for)(None)
             events = (await fleet.receive_json_from(timeout=TIMEOUT))["events"]
