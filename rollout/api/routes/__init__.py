@@ -6,7 +6,7 @@ operation is one ``Operation`` here (in its resource family's module) plus its h
 
 from __future__ import annotations
 
-from rollout.api.routes import gallery, locations, resources, scale_sets, subscriptions
+from rollout.api.routes import gallery, gates, locations, resources, scale_sets, subscriptions
 from rollout.api.routing import Route
 
 ROUTES: tuple[Route, ...] = (
@@ -15,4 +15,5 @@ ROUTES: tuple[Route, ...] = (
     *scale_sets.ROUTES,
     *locations.ROUTES,
     *gallery.ROUTES,
+    *gates.ROUTES,  # G1, G4: Rollwright's extension resources
 )
