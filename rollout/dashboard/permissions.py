@@ -22,10 +22,12 @@ from rollout.services.access.grants import Grants, grants_of
 from rollout.services.access.roles import (
     CANCEL_UPGRADE,
     PAUSE_UPGRADE,
+    PROMOTE_UPGRADE,
     READ_SCALE_SET,
     RESUME_UPGRADE,
     START_OS_UPGRADE,
     WRITE_FAULT_RULE,
+    WRITE_GATE,
     WRITE_SCALE_SET,
 )
 from rollout.services.access.scopes import Scope
@@ -38,6 +40,8 @@ CONTROLS = {
     "resume": RESUME_UPGRADE,
     "cancel": CANCEL_UPGRADE,
     "rehearse": WRITE_FAULT_RULE,
+    "gates": WRITE_GATE,  # G1, G4
+    "promote": PROMOTE_UPGRADE,
 }
 
 
