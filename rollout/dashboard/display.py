@@ -90,6 +90,9 @@ AUDIT_KINDS = (
     EventKind.FAULT_RULE_ADDED,
     EventKind.FAULT_RULE_REMOVED,
     EventKind.IMAGE_PUBLISHED,
+    EventKind.GATE_CHANGED,  # G1, G4
+    EventKind.PROMOTED,
+    EventKind.NOTIFICATION_TARGET_CHANGED,  # G2
 )
 
 

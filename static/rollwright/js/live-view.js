@@ -277,6 +277,7 @@ function logItem(event, model, filter) {
     }).join("");
   }
   if (event.kind === "instance_changed" && event.data.reason) body += `<span class="log-detail">${escapeHtml(event.data.reason)}</span>`;
+  if (event.kind === "gate_measured" && event.data.message) body += `<span class="log-detail">${escapeHtml(event.data.gate)}: ${escapeHtml(event.data.verdict)}, ${escapeHtml(event.data.message)}</span>`;
   if (event.kind === "upgrade_finished" && event.data.error_message) body += `<span class="log-detail">${escapeHtml(event.data.error_message)}</span>`;
   const who = audit || event.actor !== "Platform"
     ? `<span class="log-actor">${escapeHtml(event.actor || "Platform")}</span>${event.reason ? ` <q class="log-why">${escapeHtml(event.reason)}</q>` : ""}`
