@@ -55,6 +55,7 @@ run: $(STAMP)
 	$(MANAGE) create_demo_operator
 	$(MANAGE) ensure_redis
 	$(MANAGE) ensure_tls_cert --host "$${HOST:-127.0.0.1}"
+	@rm -rf var/metrics  # G3: the last run's per-process metric files (prometheus-client)
 	@echo "Rollwright at http://$${HOST:-127.0.0.1}:$${PORT:-8000}/ and https://$${HOST:-127.0.0.1}:$${HTTPS_PORT:-8443}/ (time scale $$ROLLWRIGHT_TIME_SCALE; Ctrl-C stops it)"
 	@trap '$(MANAGE) ensure_redis --stop' EXIT; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST="$${HOST:-127.0.0.1}" PORT="$${PORT:-8000}" \

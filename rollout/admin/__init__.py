@@ -29,6 +29,7 @@ How the admin keeps the rules (STYLE 2.3: services are the only writers, and add
 from django.contrib import admin
 
 from rollout.admin import access, api, catalog, instances, resources, scale_sets, upgrades
+from rollout.admin import gates as admin_gates  # noqa: F401  # G1, G4
 from rollout.admin import notifications as admin_notifications  # noqa: F401  # G2
 from rollout.admin import releases as admin_releases  # noqa: F401  # releases, windows, replication (T1-T7)
 

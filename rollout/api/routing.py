@@ -74,6 +74,7 @@ PATH_PARAMETERS = {
     "galleryImageName": "image",
     "galleryImageVersionName": "version",
     "operationId": "operation_id",
+    "gateName": "gate",
 }
 # The query parameters an operation may declare, with their schemas; a handler reads only the
 # ones its operation declares (``ApiCall.query``).

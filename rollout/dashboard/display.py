@@ -132,6 +132,9 @@ AUDIT_KINDS = (
     EventKind.IMAGE_PUBLISHED,
     EventKind.INSTANCE_ACTION,
     EventKind.INSTANCE_UPDATED,
+    EventKind.GATE_CHANGED,  # G1, G4
+    EventKind.PROMOTED,
+    EventKind.NOTIFICATION_TARGET_CHANGED,  # G2
 )
 
 

@@ -22,10 +22,12 @@ from rollout.services.access.grants import Grants, grants_of
 from rollout.services.access.roles import (
     CANCEL_UPGRADE,
     PAUSE_UPGRADE,
+    PROMOTE_UPGRADE,
     READ_SCALE_SET,
     RESUME_UPGRADE,
     START_OS_UPGRADE,
     WRITE_FAULT_RULE,
+    WRITE_GATE,
     WRITE_SCALE_SET,
     instance_action,
 )
@@ -41,6 +43,8 @@ CONTROLS = {
     "rehearse": WRITE_FAULT_RULE,
     # Issue 12: the grid's per-instance actions (reimage, restart, power, protect).
     "instances": instance_action("restart", per_vm=True),
+    "gates": WRITE_GATE,  # G1, G4
+    "promote": PROMOTE_UPGRADE,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from rollout.dashboard import actions, instance_actions, pages
+from rollout.dashboard import actions, gates, instance_actions, pages
 from rollout.dashboard.auth import LoginView, LogoutView
 
 app_name = "dashboard"
@@ -40,4 +40,10 @@ urlpatterns = [
         actions.remove_rule,
         name="remove_fault_rule",
     ),
+    # G1, G4: gates, checkpoints and bake time; promote past a checkpoint
+    path("scale-sets/<int:pk>/gates/", gates.gates_page, name="gates"),
+    path("scale-sets/<int:pk>/gates/set/", gates.set_gate, name="set_gate"),
+    path("scale-sets/<int:pk>/gates/<str:name>/remove/", gates.remove_gate, name="remove_gate"),
+    path("scale-sets/<int:pk>/checkpoints/", gates.set_checkpoint_policy, name="checkpoints"),
+    path("scale-sets/<int:pk>/upgrade/promote/", gates.promote_upgrade, name="promote"),
 ]

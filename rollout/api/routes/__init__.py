@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rollout.api.routes import (
     gallery,
+    gates,
     locations,
     resources,
     scale_sets,
@@ -23,4 +24,5 @@ ROUTES: tuple[Route, ...] = (
     *vm_actions.ROUTES,
     *locations.ROUTES,
     *gallery.ROUTES,
+    *gates.ROUTES,  # G1, G4: Rollwright's extension resources
 )

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rollout.demo import fleet as demo
+from rollout.demo.signals import seed_signals
 
 
 class Command(BaseCommand):
@@ -21,6 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         created = demo.seed(reset=options["reset"])
+        signals = seed_signals(demo.DEMO_RESOURCE_GROUP)  # G1, G2: a gate and a webhook
         elapsed = time.perf_counter() - started
         if created:
             summary = ", ".join(f"{count} {kind}" for kind, count in created.items())
@@ -29,3 +31,8 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo fleet already seeded (use --reset to start over).")
+        if signals:
+            summary = ", ".join(f"{count} {kind}" for kind, count in signals.items())
+            self.stdout.write(
+                f"Demo gate and webhook: {summary} (the demo's own Prometheus and receiver)."
+            )

@@ -28,6 +28,11 @@ MANUAL_UPGRADE = f"{SCALE_SETS}/manualUpgrade/action"
 PAUSE_UPGRADE = f"{SCALE_SETS}/rollingUpgrades/pause/action"
 RESUME_UPGRADE = f"{SCALE_SETS}/rollingUpgrades/resume/action"
 WRITE_FAULT_RULE = f"{SCALE_SETS}/faultRules/write"
+# G1, G4 are Rollwright's too: gates and checkpoints change how the scale set upgrades (a
+# model-like change); promoting past a checkpoint is an upgrade verb.
+WRITE_GATE = f"{SCALE_SETS}/providers/Rollwright/gates/write"
+DELETE_GATE = f"{SCALE_SETS}/providers/Rollwright/gates/delete"
+PROMOTE_UPGRADE = f"{SCALE_SETS}/rollingUpgrades/promote/action"
 WRITE_GALLERY_VERSION = "Microsoft.Compute/galleries/images/versions/write"
 # Instance actions (Azure's operation names): on the scale set's chosen instances, or on one
 # VM (``virtualMachines/...``); a VM's own model (protection policy, userData).
@@ -95,6 +100,7 @@ ROLE_DEFINITIONS: dict[str, RoleDefinition] = {
             PAUSE_UPGRADE,
             RESUME_UPGRADE,
             MANUAL_UPGRADE,
+            PROMOTE_UPGRADE,
         ),
     ),
 }

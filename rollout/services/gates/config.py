@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -142,7 +142,7 @@ def describe_gate(gate: Gate) -> str:
 
 def set_checkpoints(
     scale_set: ScaleSet,
-    checkpoints: list[Mapping[str, Any]],
+    checkpoints: Sequence[Mapping[str, Any]],
     bake_seconds: float,
     *,
     actor: Any = None,

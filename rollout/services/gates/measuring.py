@@ -200,7 +200,7 @@ def record(run: GateRun, measured: list[tuple[Gate, Measured]], now: datetime) -
                     scale_set=operation.scale_set,
                     operation=operation,
                     at=now,
-                    reason=f"G1: {gate.name}: {result.verdict}",
+                    reason=f"G1: {gate.name} {result.verdict}: {result.message}",
                     gate=gate.name,
                     gate_kind=gate.kind,
                     phase=run.phase,

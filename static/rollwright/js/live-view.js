@@ -319,6 +319,7 @@ function logItem(event, model, filter) {
     const code = event.data.error_code ? `, ${event.data.error_code}` : "";
     body = escapeHtml(`${describeEvent(event).split(":")[0]}: ${statusOf(op, model.cells.values())[1]}${code}`);
   }
+  if (event.kind === "gate_measured" && event.data.message) body += `<span class="log-detail">${escapeHtml(event.data.gate)}: ${escapeHtml(event.data.verdict)}, ${escapeHtml(event.data.message)}</span>`;
   if (event.kind === "upgrade_finished" && event.data.error_message) body += `<span class="log-detail">${escapeHtml(event.data.error_message)}</span>`;
   const who = audit || event.actor !== "Platform"
     ? `<span class="log-actor">${escapeHtml(event.actor || "Platform")}</span>${event.reason ? ` <q class="log-why">${escapeHtml(event.reason)}</q>` : ""}`

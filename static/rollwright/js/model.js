@@ -143,6 +143,10 @@ export class LiveModel {
         if (data.plan) this.plan(data, changes);
         if (data.reasons) this.decide(data, at);
         break;
+      case "gate_measured":
+        // G1: each measurement (value, condition, verdict) joins the decision panel.
+        this.remind([event.reason], [], at);
+        break;
       case "batch_started": {
         const batch = this.batches[data.batch];
         if (batch) batch.started_at = at;

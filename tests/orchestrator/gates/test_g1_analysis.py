@@ -105,3 +105,21 @@ def test_g1_the_run_takes_its_worst_gate():
 def test_g1_tallies_survive_their_stored_form():
     found = tally(S, E, I, F)
     assert Tally.from_data(found.as_data()) == found
+
+
+def test_g4_checkpoints_follow_the_batch_that_reaches_them():
+    from datetime import timedelta
+
+    from orchestrator.gates.model import Checkpoint
+    from orchestrator.gates.timing import checkpoint_stops, waits_of
+
+    at_20, at_50 = Checkpoint(20, timedelta(minutes=10)), Checkpoint(50)
+    sizes = (2, 2, 2, 2, 2)
+    assert checkpoint_stops(sizes, (at_20, at_50)) == {0: (at_20,), 2: (at_50,)}
+    assert checkpoint_stops(sizes, (Checkpoint(100),)) == {}
+    waits = waits_of(sizes, timedelta(minutes=5), (at_20, at_50))
+    assert (waits.bake, waits.delays, waits.holds) == (
+        timedelta(minutes=20),
+        timedelta(minutes=10),
+        1,
+    )

@@ -70,6 +70,7 @@ PATH_VALUES: dict[str, list[str]] = {
     "galleryImageName": ["app"],
     "galleryImageVersionName": ["1.0.0", "2.0.0", "1.2"],
     "operationId": [str(uuid.uuid4()), "nope"],
+    "gateName": ["error-rate", "smoke"],
 }
 
 

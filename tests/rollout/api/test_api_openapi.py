@@ -28,6 +28,7 @@ SAMPLE_ARGUMENTS = {
     "galleryImageName": "image",
     "galleryImageVersionName": "1.0.0",
     "operationId": "3f2c1a52-0b8e-4b51-9b1e-7c1f3e0d2a10",
+    "gateName": "error-rate",
 }
 
 
