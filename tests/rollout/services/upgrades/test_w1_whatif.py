@@ -173,3 +173,49 @@ def test_w1_the_prediction_writes_nothing(web10):
     predict_upgrade(web10, now=now)
     assert not UpgradeOperation.objects.exists()
     assert list(web10.instances.values_list("pk", "os_disk_id", "reimage_started_at")) == before
+
+
+def test_w1_preview_upgrade_simulate_prints_each_batch_and_the_stop(web10):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    thirty_percent_never_healthy(automatic(web10), timezone.now())
+    out = StringIO()
+    call_command(
+        "preview_upgrade", "-g", "rg-test", "-n", "web10", "--automatic", "--simulate", stdout=out
+    )
+    text = out.getvalue()
+    assert "predicted Faulted" in text
+    assert "U5 stops it after batch" in text
+    assert "MaxUnhealthyUpgradedInstancePercentExceededInRollingUpgrade" in text
+    assert "Left on the old image:" in text
+
+
+def test_w1_preview_upgrade_simulate_json(web10):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    one_never_healthy(automatic(web10), timezone.now())
+    out = StringIO()
+    call_command(
+        "preview_upgrade",
+        "-g",
+        "rg-test",
+        "-n",
+        "web10",
+        "--automatic",
+        "--simulate",
+        "--json",
+        stdout=out,
+    )
+    data = json.loads(out.getvalue())
+    assert data["counts"]["rolled_back"] == 1
+    assert "3" in data["leftOnOldImage"]
+    # One rolled-back VM of the first batches already breaks U5's 20% (Azure counts so too).
+    assert (data["status"] == "Faulted") is (data["stop"] is not None)
+    batch = next(b for b in data["batches"] if "3" in b["instances"])
+    assert batch["instances"]["3"] == "rolled_back"
+    assert data["expectedSeconds"] > 0
