@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Protocol
 
 from orchestrator.whatif import Outcome
 from orchestrator.wording import describe_duration, describe_ids
@@ -17,7 +17,11 @@ _COLUMNS = (
 )
 
 
-def write_prediction(out: TextIO, whatif: WhatIf) -> None:
+class Writer(Protocol):
+    def write(self, msg: str) -> object: ...
+
+
+def write_prediction(out: Writer, whatif: WhatIf) -> None:
     prediction = whatif.prediction
     name = whatif.preview.scale_set.name
     out.write(

@@ -15,9 +15,9 @@ from rollout.management.commands._upgrade_cli import (
     scale_set_from,
     service_error,
 )
+from rollout.management.commands._whatif_cli import write_prediction
 from rollout.models import StartedBy
 from rollout.services.errors import ServiceError
-from rollout.management.commands._whatif_cli import write_prediction
 from rollout.services.upgrades.preview import preview_upgrade
 from rollout.services.upgrades.whatif import predict_upgrade, whatif_data
 
