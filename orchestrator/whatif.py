@@ -23,7 +23,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from orchestrator.actions import Action, Finish, PlanBatches, SetRunningStatus
+from orchestrator.actions import (
+    Action,
+    Finish,
+    NotifyPendingUpgrade,
+    PlanBatches,
+    SetRunningStatus,
+)
 from orchestrator.behaviour import BehaviourModel, FaultRule, SimulatedInstance
 from orchestrator.decision import Decision
 from orchestrator.health import UnhealthyShare
@@ -129,6 +135,8 @@ class WhatIfWorld(SimulatedWorld):
     extension_names: tuple[str, ...] = ()
     failing_extensions: tuple[str, ...] = ()
     extension_failures: dict[str, dict[str, str]] = field(default_factory=dict)
+    # S2: the prediction assumes every instance is approved as soon as it is notified.
+    approve_at_once: bool = True
 
     @classmethod
     def of(cls, world: SimulatedWorld) -> WhatIfWorld:
@@ -174,6 +182,8 @@ class WhatIfWorld(SimulatedWorld):
 
     def _apply(self, action: Action, now: datetime) -> None:
         super()._apply(action, now)
+        if isinstance(action, NotifyPendingUpgrade) and self.approve_at_once:
+            self.approve((action.instance_id,), action.at)
         if isinstance(action, PlanBatches):
             self._dirty.update(self.vms)
         elif (instance_id := getattr(action, "instance_id", None)) is not None:

@@ -34,6 +34,10 @@ _WAIT = describe_duration(HEALTH_WAIT)
 # sentence, in the legend's order.
 INSTANCE_STATES: dict[str, tuple[str, str]] = {
     State.PENDING: ("pending", "planned into a batch that has not started yet"),
+    State.AWAITING_APPROVAL: (
+        "awaiting approval",
+        "notified (Platform.PendingOSUpgrade); reimaged once approved (S2)",
+    ),
     State.REIMAGING: ("reimaging", "getting a new OS disk from the target image (U3)"),
     State.WAITING_FOR_HEALTH: ("waiting for health", f"reimaged: {_WAIT} to be healthy (U4)"),
     State.SUCCEEDED: ("healthy on the new image", "upgraded; its previous OS disk is deleted"),
@@ -57,7 +61,7 @@ SEGMENTS: tuple[tuple[str, str, frozenset[State]], ...] = (
     ("rolled_back", "rolled back", frozenset({State.ROLLED_BACK})),
     ("rollback_failed", "rollback failed", frozenset({State.ROLLBACK_FAILED})),
     ("in_progress", "in progress", frozenset(state for state in State if state.is_in_progress)),
-    ("pending", "pending", frozenset({State.PENDING})),
+    ("pending", "pending", frozenset({State.PENDING, State.AWAITING_APPROVAL})),
 )
 
 STATUS_LABELS = {

@@ -77,6 +77,10 @@ class UpgradeOperation(models.Model):
     automatic_rollback = models.BooleanField(
         default=True, help_text="U4; never for a manual upgrade (M1) or disableAutomaticRollback."
     )
+    os_rolling_upgrade_deferral = models.BooleanField(
+        default=False,
+        help_text="S2: each instance is notified and reimaged only once approved (automatic).",
+    )
     policy = models.JSONField(
         default=dict, help_text="The rolling upgrade policy applied (wire names)."
     )
@@ -169,6 +173,10 @@ class InstanceUpgrade(models.Model):
     rollback_started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
+    # S2 osRollingUpgradeDeferral: when the VM was told (Platform.PendingOSUpgrade), and when
+    # approveRollingUpgrade reached it (by whom: the APPROVED event).
+    notified_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["operation", "batch__index", "instance__instance_id"]
@@ -213,6 +221,8 @@ class EventKind(models.TextChoices):
     # Access (R1): who was given or lost which role where (rollout.services.access).
     ROLE_ASSIGNED = "role_assigned", "role assigned"
     ROLE_REMOVED = "role_removed", "role assignment removed"
+    # S2: approveRollingUpgrade (who approved which instances).
+    UPGRADE_APPROVED = "upgrade_approved", "upgrade approved"
 
 
 class Event(models.Model):
