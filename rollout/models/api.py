@@ -75,6 +75,7 @@ class AsyncOperationKind(models.TextChoices):
     OS_ROLLING_UPGRADE = "osRollingUpgrade", "OS rolling upgrade"
     CANCEL_ROLLING_UPGRADE = "cancelRollingUpgrade", "cancel rolling upgrade"
     MANUAL_UPGRADE = "manualUpgrade", "manual upgrade"
+    APPROVE_ROLLING_UPGRADE = "approveRollingUpgrade", "approve rolling upgrade"  # S2
 
 
 class AsyncOperationStatus(models.TextChoices):
