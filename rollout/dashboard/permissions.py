@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from rollout.models import ScaleSet
 from rollout.services.access.grants import Grants, grants_of
 from rollout.services.access.roles import (
+    APPROVE_UPGRADE,
     CANCEL_UPGRADE,
     PAUSE_UPGRADE,
     READ_SCALE_SET,
@@ -38,6 +39,7 @@ CONTROLS = {
     "resume": RESUME_UPGRADE,
     "cancel": CANCEL_UPGRADE,
     "rehearse": WRITE_FAULT_RULE,
+    "approve": APPROVE_UPGRADE,  # S2
 }
 
 
