@@ -5,7 +5,7 @@ from __future__ import annotations
 from rollout.api.bodies import scale_sets as bodies
 from rollout.api.routes.paths import COMPUTE, SCALE_SET, SUBSCRIPTION, VM
 from rollout.api.routing import Operation, Route
-from rollout.api.views import approvals, instances, scale_sets, upgrades
+from rollout.api.views import approvals, instances, metadata, scale_sets, upgrades
 from rollout.services.access.roles import (
     APPROVE_UPGRADE,
     APPROVE_VM_UPGRADE,
@@ -194,6 +194,18 @@ ROUTES = (
             (202,),
             long_running=True,
             action=APPROVE_VM_UPGRADE,
+        ),
+    ),
+    Route(
+        "instance_metadata",
+        f"{VM}/metadata/instance/compute",
+        "Compute",
+        "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+        get=Operation(
+            metadata.instance_compute_metadata,
+            "Rollwright_SimulatedInstanceMetadata",
+            "S2: what the VM reads from IMDS (header Metadata: true); Platform.PendingOSUpgrade "
+            "while its OS upgrade awaits approval",
         ),
     ),
     Route(

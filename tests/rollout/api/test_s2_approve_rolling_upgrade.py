@@ -146,3 +146,43 @@ def test_s2_a_reader_may_not_approve(viewer_arm, deferred):
     response = viewer_arm("POST", f"{VMSS}/web10/approveRollingUpgrade")
     assert response.status_code == 403
     assert error_of(response)["code"] == "AuthorizationFailed"
+
+
+def imds(arm, instance_id: str, **kwargs):
+    return arm(
+        "GET", f"{VMSS}/web10/virtualMachines/{instance_id}/metadata/instance/compute", **kwargs
+    )
+
+
+def test_s2_the_simulated_imds_shows_the_pending_upgrade_until_approved(arm, deferred):
+    now = timezone.now()
+    operation = start_os_upgrade(deferred, started_by=StartedBy.PLATFORM, now=now)
+    now = step_until_quiet(operation, now)
+    first = awaiting_approval(deferred)[0]
+    response = arm.client.get(
+        f"{VMSS}/web10/virtualMachines/{first}/metadata/instance/compute?api-version=2024-07-01",
+        headers={"Authorization": f"Bearer {arm.token}", "Metadata": "true"},
+    )
+    assert response.status_code == 200, response.content
+    data = response.json()
+    pending = [tag for tag in data["tagsList"] if tag["name"] == "Platform.PendingOSUpgrade"]
+    assert pending and pending[0]["value"] == operation.target_image_version
+    assert "Platform.PendingOSUpgrade:" in data["tags"]
+    others = [i for i in range(10) if str(i) not in awaiting_approval(deferred)]
+    quiet = arm.client.get(
+        f"{VMSS}/web10/virtualMachines/{others[0]}/metadata/instance/compute?api-version=2024-07-01",
+        headers={"Authorization": f"Bearer {arm.token}", "Metadata": "true"},
+    ).json()
+    assert not any(tag["name"] == "Platform.PendingOSUpgrade" for tag in quiet["tagsList"])
+    approve_rolling_upgrade(deferred, [first], now=now)
+    step_until_quiet(operation, now)
+    after = arm.client.get(
+        f"{VMSS}/web10/virtualMachines/{first}/metadata/instance/compute?api-version=2024-07-01",
+        headers={"Authorization": f"Bearer {arm.token}", "Metadata": "true"},
+    ).json()
+    assert not any(tag["name"] == "Platform.PendingOSUpgrade" for tag in after["tagsList"])
+
+
+def test_s2_the_simulated_imds_wants_the_metadata_header(arm, deferred):
+    response = imds(arm, "0")
+    assert response.status_code == 400
