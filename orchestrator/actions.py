@@ -18,6 +18,10 @@ carry it as `at`). It writes exactly the fields named here and decides nothing.
 * MarkRolledBack(instance_id): state rolled_back.
 * MarkRollbackFailed(instance_id, reason): state rollback_failed, failure_reason=reason.
 * MarkFailed(instance_id, reason): state failed, failure_reason=reason (keeps the new disk).
+* NotifyPendingUpgrade(instance_id, at): S2, state awaiting_approval, notified_at=at (the VM's
+  metadata now carries the tag Platform.PendingOSUpgrade).
+* ReleaseUnapproved(instance_id, reason): S2 with U10, state skipped, failure_reason=reason:
+  the upgrade was cancelled before the instance was approved; it was never touched.
 * CompleteBatch(index, at): batch.completed_at=at.
 * SetPaused(paused): operation.is_paused=paused.
 * SetRunningStatus(status, error): operation.status, operation.error.
@@ -142,6 +146,23 @@ class Finish:
     at: datetime
 
 
+@dataclass(frozen=True)
+class NotifyPendingUpgrade:
+    """S2 osRollingUpgradeDeferral: the instance is told an OS upgrade is pending
+    (Platform.PendingOSUpgrade) and waits for approveRollingUpgrade."""
+
+    instance_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReleaseUnapproved:
+    """S2 with U10: cancelled while the instance awaited approval; it keeps its image."""
+
+    instance_id: str
+    reason: str
+
+
 Action: TypeAlias = (
     StartOperation
     | PlanBatches
@@ -153,6 +174,8 @@ Action: TypeAlias = (
     | MarkRolledBack
     | MarkRollbackFailed
     | MarkFailed
+    | NotifyPendingUpgrade
+    | ReleaseUnapproved
     | CompleteBatch
     | SetPaused
     | SetRunningStatus

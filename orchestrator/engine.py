@@ -31,6 +31,7 @@ from datetime import datetime
 from orchestrator.actions import (
     CompleteBatch,
     Finish,
+    NotifyPendingUpgrade,
     PlanBatches,
     Reimage,
     RestoreOsDisk,
@@ -40,6 +41,7 @@ from orchestrator.actions import (
     StartOperation,
 )
 from orchestrator.decision import Decision, Draft
+from orchestrator.deferral import defers_approval, wait_for_approvals
 from orchestrator.gates.rules import hold_before_batch
 from orchestrator.health import (
     UnhealthyShare,
@@ -142,6 +144,8 @@ def _advance_batch(snapshot: Snapshot, batch: Batch, draft: Draft) -> None:
         advance_instance(view, snapshot, draft)
     if not draft.actions and all(view.upgrade_state.is_terminal for view in members):
         _complete_batch(snapshot, batch, members, draft)
+    elif not draft.actions:
+        wait_for_approvals(snapshot, batch, members, draft)
 
 
 def _complete_batch(
@@ -260,11 +264,21 @@ def _start_batch(snapshot: Snapshot, batch: Batch, draft: Draft) -> None:
     )
     views = snapshot.instances_by_id
     reimaged = []
+    deferred = defers_approval(snapshot)
     for instance_id in batch.instance_ids:
         view = views.get(instance_id)
         if view is not None and view.upgrade_state is InstanceUpgradeState.PENDING:
-            draft.add(Reimage(instance_id, target, now))
+            if deferred:
+                draft.add(NotifyPendingUpgrade(instance_id, now))
+            else:
+                draft.add(Reimage(instance_id, target, now))
             reimaged.append(instance_id)
+    if deferred:
+        draft.note(
+            f"S2: osRollingUpgradeDeferral: {describe_ids(reimaged)} notified "
+            "(Platform.PendingOSUpgrade); each is reimaged once approved (approveRollingUpgrade)"
+        )
+        return
     draft.note(
         f"U3: new OS disks from {target} for {describe_ids(reimaged)} (data disks kept, "
         "extensions and custom data re-run); previous OS disks kept until healthy",

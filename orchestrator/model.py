@@ -36,6 +36,8 @@ class InstanceUpgradeState(StrEnum):
     ROLLED_BACK = "rolled_back"
     ROLLBACK_FAILED = "rollback_failed"
     SKIPPED = "skipped"
+    # S2 osRollingUpgradeDeferral: notified (Platform.PendingOSUpgrade), waits for approval.
+    AWAITING_APPROVAL = "awaiting_approval"
 
     @property
     def is_terminal(self) -> bool:
@@ -157,6 +159,7 @@ class InstanceProgress:
     health_deadline: datetime | None = None
     rollback_started_at: datetime | None = None
     failure_reason: str | None = None
+    approved_at: datetime | None = None  # S2: approveRollingUpgrade reached this instance
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,8 @@ def count_progress(progresses: Iterable[InstanceProgress]) -> ProgressCounts:
     for progress in progresses:
         by_state[progress.upgrade_state] += 1
         if (
-            progress.upgrade_state is InstanceUpgradeState.PENDING
+            progress.upgrade_state
+            in (InstanceUpgradeState.PENDING, InstanceUpgradeState.AWAITING_APPROVAL)
             and progress.batch_index is not None
         ):
             pending += 1

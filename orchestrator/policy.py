@@ -188,8 +188,8 @@ def format_duration(duration: timedelta) -> str:
 
 @dataclass(frozen=True)
 class AutomaticOSUpgradePolicy:
-    """`upgradePolicy.automaticOSUpgradePolicy`; `os_rolling_upgrade_deferral` (S2) is carried
-    for the wire and does not change how an upgrade runs yet."""
+    """`upgradePolicy.automaticOSUpgradePolicy`; `os_rolling_upgrade_deferral` (S2): an
+    automatic upgrade notifies each VM and waits for its approval before reimaging it."""
 
     enable_automatic_os_upgrade: bool = member("enableAutomaticOSUpgrade", False)
     disable_automatic_rollback: bool = member("disableAutomaticRollback", False)
@@ -208,6 +208,8 @@ class EffectivePolicy:
     instance_timeout: timedelta = INSTANCE_TIMEOUT
     poll_interval: timedelta = POLL_INTERVAL
     time_scale: float = 1.0
+    # S2: each instance of a batch is notified and reimaged only once approved (automatic only).
+    os_rolling_upgrade_deferral: bool = False
 
     def __post_init__(self) -> None:
         if not self.time_scale > 0:
@@ -242,6 +244,7 @@ def effective_policy(
             rolling=rolling if use_rolling and rolling is not None else RollingUpgradePolicy(),
             automatic_rollback=not automatic.disable_automatic_rollback,
             time_scale=time_scale,
+            os_rolling_upgrade_deferral=automatic.os_rolling_upgrade_deferral,
         )
     return EffectivePolicy(
         kind=kind,

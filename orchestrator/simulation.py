@@ -28,8 +28,10 @@ from orchestrator.actions import (
     MarkRolledBack,
     MarkSucceeded,
     MarkWaitingForHealth,
+    NotifyPendingUpgrade,
     PlanBatches,
     Reimage,
+    ReleaseUnapproved,
     RestoreOsDisk,
     SetPaused,
     SetRunningStatus,
@@ -174,6 +176,16 @@ class SimulatedWorld:
     def resume(self) -> None:
         self.operation = replace(self.operation, pause_requested=False)
 
+    def approve(self, instance_ids: Collection[str], at: datetime) -> None:
+        """S2: approveRollingUpgrade for these instances (those awaiting approval)."""
+        for instance_id in instance_ids:
+            progress = self.progress.get(instance_id)
+            if (
+                progress is not None
+                and progress.upgrade_state is InstanceUpgradeState.AWAITING_APPROVAL
+            ):
+                self.progress[instance_id] = replace(progress, approved_at=at)
+
     def add_rule(self, rule: FaultRule) -> None:
         self.rules = (*self.rules, rule)
 
@@ -244,6 +256,10 @@ class SimulatedWorld:
                 self._update(instance_id, state, failure_reason=reason)
             case MarkFailed(instance_id=instance_id, reason=reason):
                 self._update(instance_id, InstanceUpgradeState.FAILED, failure_reason=reason)
+            case NotifyPendingUpgrade(instance_id=instance_id):
+                self._update(instance_id, InstanceUpgradeState.AWAITING_APPROVAL)
+            case ReleaseUnapproved(instance_id=instance_id, reason=reason):
+                self._update(instance_id, InstanceUpgradeState.SKIPPED, failure_reason=reason)
             case CompleteBatch(index=index, at=at):
                 self._update_batch(index, completed_at=at)
             case SetPaused(paused=paused):

@@ -25,6 +25,7 @@ from orchestrator.actions import (
     RestoreOsDisk,
 )
 from orchestrator.decision import Draft
+from orchestrator.deferral import advance_awaiting
 from orchestrator.health import instance_health
 from orchestrator.model import InstanceUpgradeState, InstanceView, Snapshot
 from orchestrator.policy import UpgradeKind
@@ -65,6 +66,8 @@ def advance_instance(view: InstanceView, snapshot: Snapshot, draft: Draft) -> No
         _watch_health(view, snapshot, draft)
     elif state is InstanceUpgradeState.ROLLING_BACK:
         _watch_restore(view, snapshot, draft)
+    elif state is InstanceUpgradeState.AWAITING_APPROVAL:
+        advance_awaiting(view, snapshot, draft)
 
 
 def _watch_reimage(view: InstanceView, snapshot: Snapshot, draft: Draft) -> None:

@@ -37,6 +37,7 @@ from rollout.services import disable_auto_upgrade, enable_auto_upgrade
 from rollout.services.access.scopes import Scope
 from rollout.services.errors import ServiceError
 from rollout.services.scale_sets.fault_rules import add_fault_rule, remove_fault_rule
+from rollout.services.upgrades.approvals import approve_rolling_upgrade
 from rollout.services.upgrades.operations import (
     cancel_upgrade,
     pause_upgrade,
@@ -136,6 +137,25 @@ def _operation_verb(verb: Callable[..., Any], done: str, target: str) -> Callabl
 pause = _operation_verb(pause_upgrade, "Pausing: the current batch finishes first.", "pause")
 resume = _operation_verb(resume_upgrade, "Resumed: U7 is checked before the next batch.", "resume")
 cancel = _operation_verb(cancel_upgrade, "Cancelling: the current batch finishes first.", "cancel")
+
+
+@scale_set_action("approve", "approve")
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """S2: approve the deferred OS upgrade of the posted ``instance_ids`` (comma-separated;
+    empty: every instance awaiting approval, a batch's approve-all)."""
+    scale_set = get_object_or_404(ScaleSet, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, form, scale_set, "approve")
+    raw = request.POST.get("instance_ids", "").strip()
+    ids = [part.strip() for part in raw.split(",") if part.strip()] or None
+    return _call(
+        request,
+        scale_set,
+        "approve",
+        lambda: approve_rolling_upgrade(scale_set, ids, actor=request.user, reason=_reason(form)),
+        "Approved: the engine reimages them now.",
+    )
 
 
 @scale_set_action("rehearse", "fault-rule")

@@ -36,6 +36,10 @@ INSTANCE_STATES: dict[str, tuple[str, str]] = {
     State.PENDING: ("pending", "planned into a batch that has not started yet"),
     State.REIMAGING: ("reimaging", "getting a new OS disk from the target image (U3)"),
     State.WAITING_FOR_HEALTH: ("waiting for health", f"reimaged: {_WAIT} to be healthy (U4)"),
+    State.AWAITING_APPROVAL: (
+        "awaiting approval",
+        "notified (Platform.PendingOSUpgrade); reimaged once approved (S2)",
+    ),
     State.SUCCEEDED: ("healthy on the new image", "upgraded; its previous OS disk is deleted"),
     State.ROLLING_BACK: ("rolling back", "getting its previous OS disk back"),
     State.ROLLED_BACK: ("rolled back", f"not healthy within {_WAIT}: back on its previous disk"),
@@ -88,7 +92,7 @@ SEGMENTS: tuple[tuple[str, str, frozenset[State]], ...] = (
     ("rolled_back", "rolled back", frozenset({State.ROLLED_BACK})),
     ("rollback_failed", "rollback failed", frozenset({State.ROLLBACK_FAILED})),
     ("in_progress", "in progress", frozenset(state for state in State if state.is_in_progress)),
-    ("pending", "pending", frozenset({State.PENDING})),
+    ("pending", "pending", frozenset({State.PENDING, State.AWAITING_APPROVAL})),
 )
 
 STATUS_LABELS = {
@@ -127,6 +131,7 @@ AUDIT_KINDS = (
     EventKind.CANCEL_REQUESTED,
     EventKind.PAUSE_REQUESTED,
     EventKind.RESUMED,
+    EventKind.UPGRADE_APPROVED,
     EventKind.FAULT_RULE_ADDED,
     EventKind.FAULT_RULE_REMOVED,
     EventKind.IMAGE_PUBLISHED,

@@ -17,6 +17,7 @@ from rollout.events.log import EventPayload
 CellState = Literal[
     "idle",
     "pending",
+    "awaiting_approval",
     "reimaging",
     "waiting_for_health",
     "rolling_back",

@@ -28,6 +28,7 @@ from rollout.dashboard.forms import FaultRuleForm
 from rollout.dashboard.history import history_rows, replay_data
 from rollout.dashboard.live import scale_set_snapshot
 from rollout.dashboard.permissions import may, require_read, visible, writable_ids
+from rollout.dashboard.whatif import whatif_context
 from rollout.models import FaultKind, Region, ScaleSet, UpgradeKind, UpgradeOperation
 from rollout.services import auto_upgrade_refusal
 from rollout.services.errors import ServiceError
@@ -184,6 +185,12 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             "may": may(request, scale_set),
             "active": active_operation(scale_set) is not None,
             "next_upgrade": next_upgrade_of(scale_set),
+            # W1 on the page itself (not in its live fragment).
+            **(
+                whatif_context(request, scale_set, kind)
+                if plan is not None and not request.GET.get("fragment")
+                else {}
+            ),
         },
     )
 
@@ -222,6 +229,10 @@ def replay(request: HttpRequest, pk: int, operation_pk: int) -> HttpResponse:
 def rehearsal(request: HttpRequest, pk: int) -> HttpResponse:
     scale_set = _scale_set(request, pk)
     target = latest_available_version(scale_set)
+    kind = request.GET.get(
+        "kind", "automatic" if scale_set.enable_automatic_os_upgrade else "manual"
+    )
+    kind = kind if kind in {member.value for member in UpgradeKind} else UpgradeKind.MANUAL
     rules = [
         {"rule": rule, "description": describe_fault_rule(rule)}
         for rule in scale_set.fault_rules.select_related("created_by").order_by("id")
@@ -238,5 +249,7 @@ def rehearsal(request: HttpRequest, pk: int) -> HttpResponse:
             "instance_count": scale_set.instances.count(),
             "target_version": target.version if target is not None else "",
             "refusal_shown": control_messages(request, "fault-rule").get(scale_set.pk, ""),
+            "kind": kind,
+            **whatif_context(request, scale_set, kind),
         },
     )

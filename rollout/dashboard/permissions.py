@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from rollout.models import ScaleSet
 from rollout.services.access.grants import Grants, grants_of
 from rollout.services.access.roles import (
+    APPROVE_UPGRADE,
     CANCEL_UPGRADE,
     PAUSE_UPGRADE,
     PROMOTE_UPGRADE,
@@ -45,6 +46,7 @@ CONTROLS = {
     "instances": instance_action("restart", per_vm=True),
     "gates": WRITE_GATE,  # G1, G4
     "promote": PROMOTE_UPGRADE,
+    "approve": APPROVE_UPGRADE,  # S2
 }
 
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("scale-sets/<int:pk>/upgrade/pause/", actions.pause, name="pause"),
     path("scale-sets/<int:pk>/upgrade/resume/", actions.resume, name="resume"),
     path("scale-sets/<int:pk>/upgrade/cancel/", actions.cancel, name="cancel"),
+    path("scale-sets/<int:pk>/upgrade/approve/", actions.approve, name="approve"),
     path("scale-sets/<int:pk>/fault-rules/", actions.add_rule, name="add_fault_rule"),
     path(
         "scale-sets/<int:pk>/instances/action/",

@@ -39,6 +39,7 @@ INSTANCE_FIELDS = [
     "failure_reason",
     "old_os_disk",
     "new_os_disk",
+    "notified_at",
 ]
 ESTIMATE_CHANGES = {
     EventKind.BATCH_STARTED,
@@ -147,6 +148,12 @@ class Applier:
                 self._set(
                     self._row(instance_id), InstanceUpgradeState.FAILED, failure_reason=reason
                 )
+            case a.NotifyPendingUpgrade(instance_id=instance_id, at=at):
+                row = self._row(instance_id)
+                self._set(row, InstanceUpgradeState.AWAITING_APPROVAL, notified_at=at)
+            case a.ReleaseUnapproved(instance_id=instance_id, reason=reason):
+                row = self._row(instance_id)
+                self._set(row, InstanceUpgradeState.SKIPPED, failure_reason=reason)
             case a.CompleteBatch(index=index, at=at):
                 batch = self.batches[index]
                 batch.completed_at = at

@@ -191,6 +191,10 @@ class DatabaseComputeProvider:
             )
         self._new_disks, self._changed_disks, self._changed = [], {}, {}
 
+    def simulated_records(self) -> list[SimulatedInstance]:
+        """What the behaviour model knows of every VM, in instance order (W1's what-if)."""
+        return [self._record(instance) for instance in self.instances.values()]
+
     def _record(self, instance: Instance) -> SimulatedInstance:
         kept = instance.kept_os_disk
         current = instance.os_disk

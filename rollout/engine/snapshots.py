@@ -56,6 +56,8 @@ def policy_of(operation: UpgradeOperation) -> EffectivePolicy:
         rolling=RollingUpgradePolicy.from_wire(operation.policy),
         automatic_rollback=operation.automatic_rollback and kind is UpgradeKind.AUTOMATIC,
         time_scale=settings.ROLLWRIGHT_TIME_SCALE,
+        os_rolling_upgrade_deferral=operation.os_rolling_upgrade_deferral
+        and kind is UpgradeKind.AUTOMATIC,
     )
 
 
@@ -67,6 +69,7 @@ def progress_of(row: InstanceUpgrade, batch_index: Mapping[int, int]) -> Instanc
         health_deadline=row.health_deadline,
         rollback_started_at=row.rollback_started_at,
         failure_reason=row.failure_reason or None,
+        approved_at=row.approved_at,
     )
 
 

@@ -76,6 +76,7 @@ class AsyncOperationKind(models.TextChoices):
     CANCEL_ROLLING_UPGRADE = "cancelRollingUpgrade", "cancel rolling upgrade"
     MANUAL_UPGRADE = "manualUpgrade", "manual upgrade"
     INSTANCE_ACTION = "instanceAction", "instance action"
+    APPROVE_ROLLING_UPGRADE = "approveRollingUpgrade", "approve rolling upgrade"  # S2
 
 
 class AsyncOperationStatus(models.TextChoices):

@@ -77,6 +77,10 @@ class UpgradeOperation(models.Model):
     automatic_rollback = models.BooleanField(
         default=True, help_text="U4; never for a manual upgrade (M1) or disableAutomaticRollback."
     )
+    os_rolling_upgrade_deferral = models.BooleanField(
+        default=False,
+        help_text="S2: each instance is notified and reimaged only once approved (automatic).",
+    )
     policy = models.JSONField(
         default=dict, help_text="The rolling upgrade policy applied (wire names)."
     )
@@ -170,6 +174,10 @@ class InstanceUpgrade(models.Model):
     rollback_started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
+    # S2 osRollingUpgradeDeferral: when the VM was told (Platform.PendingOSUpgrade), and when
+    # approveRollingUpgrade reached it (by whom: the APPROVED event).
+    notified_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["operation", "batch__index", "instance__instance_id"]
@@ -223,6 +231,8 @@ class EventKind(models.TextChoices):
     # Instance actions (rollout.services.scale_sets.vm_actions): reimage, power, delete, protect.
     INSTANCE_ACTION = "instance_action", "instance action"
     INSTANCE_UPDATED = "instance_updated", "instance updated"
+    # S2: approveRollingUpgrade (who approved which instances).
+    UPGRADE_APPROVED = "upgrade_approved", "upgrade approved"
 
 
 class Event(models.Model):

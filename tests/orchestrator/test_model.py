@@ -43,6 +43,7 @@ def test_states_and_codes_use_the_wire_strings() -> None:
         "rolled_back",
         "rollback_failed",
         "skipped",
+        "awaiting_approval",
     ]
     assert [status.value for status in RunningStatus] == [
         "RollingForward",

@@ -245,6 +245,10 @@ SCALE_SET_UPDATE = F.obj(
     tolerated=frozenset({"identity", "placement", "plan"}),
 )
 INSTANCE_ID = Str(10, min_length=1, pattern=r"[0-9]{1,10}", description="an instance id.")
+# S2 approveRollingUpgrade: optional; without instanceIds, every instance awaiting approval.
+OPTIONAL_INSTANCE_IDS = Obj(
+    "VirtualMachineScaleSetVMInstanceIDs", {"instanceIds": Arr(INSTANCE_ID, 1000)}
+)
 INSTANCE_IDS = Obj(
     "VirtualMachineScaleSetVMInstanceRequiredIDs",
     {"instanceIds": Arr(INSTANCE_ID, 1000, min_items=1)},

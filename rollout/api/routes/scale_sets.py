@@ -6,8 +6,14 @@ from rollout.api.bodies import scale_sets as bodies
 from rollout.api.routes import vm_actions
 from rollout.api.routes.paths import COMPUTE, SCALE_SET, SUBSCRIPTION, VM
 from rollout.api.routing import Operation, Route
-from rollout.api.views import instances, scale_sets, upgrades
-from rollout.services.access.roles import CANCEL_UPGRADE, MANUAL_UPGRADE, START_OS_UPGRADE
+from rollout.api.views import approvals, instances, metadata, scale_sets, upgrades
+from rollout.services.access.roles import (
+    APPROVE_UPGRADE,
+    APPROVE_VM_UPGRADE,
+    CANCEL_UPGRADE,
+    MANUAL_UPGRADE,
+    START_OS_UPGRADE,
+)
 
 VMSS_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
 
@@ -163,6 +169,47 @@ ROUTES = (
             (202,),
             long_running=True,
             action=CANCEL_UPGRADE,
+        ),
+    ),
+    Route(
+        "approve_rolling_upgrade",
+        f"{SCALE_SET}/approveRollingUpgrade",
+        "Compute",
+        VMSS_TYPE,
+        post=Operation(
+            approvals.approve_rolling_upgrade_view,
+            "VirtualMachineScaleSets_ApproveRollingUpgrade",
+            "S2: approve the deferred OS upgrade of the listed instances (all without a body)",
+            (202,),
+            bodies.OPTIONAL_INSTANCE_IDS,
+            long_running=True,
+            action=APPROVE_UPGRADE,
+        ),
+    ),
+    Route(
+        "approve_vm_rolling_upgrade",
+        f"{VM}/approveRollingUpgrade",
+        "Compute",
+        "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+        post=Operation(
+            approvals.approve_vm_rolling_upgrade_view,
+            "VirtualMachineScaleSetVMs_ApproveRollingUpgrade",
+            "S2: approve the deferred OS upgrade of this instance",
+            (202,),
+            long_running=True,
+            action=APPROVE_VM_UPGRADE,
+        ),
+    ),
+    Route(
+        "instance_metadata",
+        f"{VM}/metadata/instance/compute",
+        "Compute",
+        "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+        get=Operation(
+            metadata.instance_compute_metadata,
+            "Rollwright_SimulatedInstanceMetadata",
+            "S2: what the VM reads from IMDS (header Metadata: true); Platform.PendingOSUpgrade "
+            "while its OS upgrade awaits approval",
         ),
     ),
     Route(

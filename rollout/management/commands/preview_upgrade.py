@@ -1,11 +1,13 @@
-"""``preview_upgrade -g GROUP -n NAME``: B1, the batch plan of an OS upgrade as a table."""
+"""``preview_upgrade -g GROUP -n NAME``: B1, the batch plan of an OS upgrade as a table;
+with ``--simulate``, W1: the predicted outcome of every batch (``--json``: as JSON)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orchestrator.wording import describe_duration, describe_ids
 from rollout.management.commands._upgrade_cli import (
@@ -13,9 +15,11 @@ from rollout.management.commands._upgrade_cli import (
     scale_set_from,
     service_error,
 )
+from rollout.management.commands._whatif_cli import write_prediction
 from rollout.models import StartedBy
 from rollout.services.errors import ServiceError
 from rollout.services.upgrades.preview import preview_upgrade
+from rollout.services.upgrades.whatif import predict_upgrade, whatif_data
 
 
 class Command(BaseCommand):
@@ -28,10 +32,30 @@ class Command(BaseCommand):
             action="store_true",
             help="Plan as the platform's automatic upgrade (default: a user's, M1).",
         )
+        parser.add_argument(
+            "--simulate",
+            action="store_true",
+            help="W1: play the upgrade out in memory and print what each batch would do.",
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="With --simulate: the prediction as JSON."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         scale_set = scale_set_from(options)
         started_by = StartedBy.PLATFORM if options["automatic"] else StartedBy.USER
+        if options["json"] and not options["simulate"]:
+            raise CommandError("--json goes with --simulate.")
+        if options["simulate"]:
+            try:
+                whatif = predict_upgrade(scale_set, started_by=started_by)
+            except ServiceError as error:
+                raise service_error(error) from None
+            if options["json"]:
+                self.stdout.write(json.dumps(whatif_data(whatif), indent=2))
+            else:
+                write_prediction(self.stdout, whatif)
+            return
         try:
             preview = preview_upgrade(scale_set, started_by=started_by)
         except ServiceError as error:

@@ -24,6 +24,9 @@ DELETE_SCALE_SET = f"{SCALE_SETS}/delete"
 START_OS_UPGRADE = f"{SCALE_SETS}/osRollingUpgrade/action"
 CANCEL_UPGRADE = f"{SCALE_SETS}/rollingUpgrades/cancel/action"
 MANUAL_UPGRADE = f"{SCALE_SETS}/manualUpgrade/action"
+# S2: Azure's names for approving a deferred OS upgrade, of the scale set and of one VM.
+APPROVE_UPGRADE = f"{SCALE_SETS}/approveRollingUpgrade/action"
+APPROVE_VM_UPGRADE = f"{SCALE_SETS}/virtualMachines/approveRollingUpgrade/action"
 # B5 and B2 are Rollwright's: Azure has no such operations.
 PAUSE_UPGRADE = f"{SCALE_SETS}/rollingUpgrades/pause/action"
 RESUME_UPGRADE = f"{SCALE_SETS}/rollingUpgrades/resume/action"
@@ -91,8 +94,8 @@ ROLE_DEFINITIONS: dict[str, RoleDefinition] = {
     ),
     Role.ROLLOUT_OPERATOR: RoleDefinition(
         "4b1d5e2c-7a0f-4c8e-9d3b-2f6a1c8e5d70",
-        "Sees everything; starts, pauses, resumes and cancels OS upgrades and brings instances "
-        "to the latest model; changes no model.",
+        "Sees everything; starts, pauses, resumes, approves (S2) and cancels OS upgrades and "
+        "brings instances to the latest model; changes no model.",
         (
             "*/read",
             START_OS_UPGRADE,
@@ -101,6 +104,8 @@ ROLE_DEFINITIONS: dict[str, RoleDefinition] = {
             RESUME_UPGRADE,
             MANUAL_UPGRADE,
             PROMOTE_UPGRADE,
+            APPROVE_UPGRADE,
+            APPROVE_VM_UPGRADE,
         ),
     ),
 }

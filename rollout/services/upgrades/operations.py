@@ -116,6 +116,7 @@ def start_os_upgrade(
                 started_at=now,
                 policy=policy.rolling.to_wire(),
                 automatic_rollback=policy.automatic_rollback,
+                os_rolling_upgrade_deferral=policy.os_rolling_upgrade_deferral,
                 next_look_at=now,
             )
             events.record_one(

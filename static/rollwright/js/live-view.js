@@ -7,6 +7,7 @@ import {
 } from "./words.js";
 import { applySizes } from "./sizes.js";
 import { azureTitle, countdown, projected, waitingFor } from "./eta.js";
+import { wireActions } from "./actions.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -41,6 +42,23 @@ export class LiveView {
     if (changes.layout || changes.all) this.renderLog();
     else if (changes.log.length) this.prependLog(changes.log);
     if (this.controls) this.renderControls();
+    this.renderApprovals();
+  }
+
+  /** S2: the instances awaiting approval, each with its Approve button (for those who may). */
+  renderApprovals() {
+    const card = $("approval-card");
+    const list = $("approval-list");
+    if (!card || !list) return;
+    const waiting = this.model.order.filter((id) => this.model.cells.get(id).state === "awaiting_approval");
+    card.hidden = !waiting.length;
+    const url = list.dataset.approveUrl;
+    const token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    const html = waiting.map((id) => `<li data-awaiting="${escapeHtml(id)}"><span class="ids">${escapeHtml(id)}</span>${url && token ? ` <form method="post" action="${escapeHtml(url)}" data-action="approve" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="${escapeHtml(token.value)}"><input type="hidden" name="reason" value=""><input type="hidden" name="instance_ids" value="${escapeHtml(id)}"><button class="btn btn-small" type="submit">Approve</button></form>` : ""}</li>`).join("");
+    if (list.innerHTML !== html) {
+      list.innerHTML = html;
+      wireActions(list);
+    }
   }
 
   /** Once a second: countdowns and "in 42 s". */

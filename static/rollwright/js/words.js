@@ -116,6 +116,8 @@ export function describeEvent(event) {
       return `${kindLabel(event.kind)}: ${data.summary || ""}`;
     case "model_updated":
       return `${kindLabel(event.kind)}${data.fields ? `: ${data.fields.join(", ")}` : ""}`;
+    case "upgrade_approved":
+      return `${kindLabel(event.kind)}: ${(data.instances || []).join(", ")}`;
     case "paused":
       return "Paused between batches (B5)";
     case "resumed":
