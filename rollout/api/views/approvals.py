@@ -13,7 +13,7 @@ from rollout.api import lro
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import empty_response
 from rollout.api.views.common import scale_set_of
-from rollout.api.views.instances import _instance_of
+from rollout.api.views.instances import instance_of
 from rollout.models import AsyncOperationKind, ScaleSet
 from rollout.services.upgrades.approvals import approve_rolling_upgrade
 
@@ -32,7 +32,7 @@ def approve_rolling_upgrade_view(call: ApiCall) -> HttpResponse:
 
 def approve_vm_rolling_upgrade_view(call: ApiCall) -> HttpResponse:
     scale_set = scale_set_of(call)
-    instance = _instance_of(call, scale_set)
+    instance = instance_of(call, scale_set)
     approve_rolling_upgrade(
         scale_set,
         [str(instance.instance_id)],

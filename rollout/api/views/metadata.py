@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from rollout.api.dispatch import ApiCall
 from rollout.api.envelope import json_response
 from rollout.api.views.common import scale_set_of
-from rollout.api.views.instances import _instance_of
+from rollout.api.views.instances import instance_of
 from rollout.models import ACTIVE_STATUSES, InstanceUpgrade, InstanceUpgradeState
 from rollout.services.errors import ServiceError
 
@@ -28,7 +28,7 @@ def instance_compute_metadata(call: ApiCall) -> HttpResponse:
         # IMDS refuses a request without the header (it guards against SSRF).
         raise ServiceError("BadRequest", "Bad request. Required metadata header not specified")
     scale_set = scale_set_of(call)
-    instance = _instance_of(call, scale_set)
+    instance = instance_of(call, scale_set)
     pending = (
         InstanceUpgrade.objects.filter(
             instance=instance,
