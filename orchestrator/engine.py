@@ -55,8 +55,8 @@ from orchestrator.model import (
     InstanceView,
     MaintenanceWindow,
     OperationView,
-    RunningStatus,
     ProgressCounts,
+    RunningStatus,
     Snapshot,
     add_progress,
     count_progress,
@@ -374,7 +374,9 @@ def _unhealthy_share(snapshot: Snapshot, now: datetime) -> UnhealthyShare:
     rest = snapshot.rest
     if rest is None:
         return share
-    return replace(share, unhealthy=share.unhealthy + rest.unhealthy, total=share.total + rest.total)
+    return replace(
+        share, unhealthy=share.unhealthy + rest.unhealthy, total=share.total + rest.total
+    )
 
 
 def _upgraded_share(snapshot: Snapshot, now: datetime) -> UnhealthyShare:

@@ -82,9 +82,9 @@ def needs_full(view: InstanceView, member_ids: Collection[str]) -> bool:
 
 
 def scope(snapshot: Snapshot, now: datetime, extra_ids: Collection[str] = ()) -> Snapshot:
-    """`snapshot` at `now` with only the instances a step needs in full (plus `extra_ids`, as an edge
-    may add instances whose health it cannot vouch for), the rest summarized; batches the
-    step does not read lose their instance ids, as the edge does not load them.
+    """`snapshot` at `now` with only the instances a step needs in full (plus `extra_ids`,
+    as an edge may add instances whose health it cannot vouch for), the rest summarized;
+    batches the step does not read lose their instance ids, as the edge does not load them.
 
     A snapshot of an operation not started yet is returned whole: the plan needs every instance.
     """
@@ -92,8 +92,11 @@ def scope(snapshot: Snapshot, now: datetime, extra_ids: Collection[str] = ()) ->
     if operation.started_at is None or snapshot.rest is not None:
         return snapshot
     wanted = batches_in_full(operation.batches)
-    members = {i for batch in operation.batches if batch.index in wanted for i in batch.instance_ids}
-    kept, rest = [], []
+    members = {
+        i for batch in operation.batches if batch.index in wanted for i in batch.instance_ids
+    }
+    kept: list[InstanceView] = []
+    rest: list[InstanceView] = []
     for view in snapshot.instances:
         chosen = needs_full(view, members) or view.instance_id in extra_ids
         (kept if chosen else rest).append(view)
@@ -107,4 +110,3 @@ def scope(snapshot: Snapshot, now: datetime, extra_ids: Collection[str] = ()) ->
         instances=tuple(kept),
         rest=summarize(rest, snapshot.health_source, now),
     )
-

@@ -22,8 +22,7 @@ from django.utils import timezone
 
 from orchestrator.engine import step
 from rollout.engine.apply import apply_decision
-from rollout.engine.provider import DatabaseComputeProvider
-from rollout.engine.snapshots import load_snapshot
+from rollout.engine.step_snapshot import load_step_state
 from rollout.models import ACTIVE_STATUSES, UpgradeOperation
 from rollout.services import wakeups
 
@@ -46,14 +45,23 @@ def advance_once(operation_id: int, now: datetime | None = None) -> datetime | N
         now = now or timezone.now()
         if operation.next_look_at is None or operation.next_look_at > now + EARLY_TOLERANCE:
             return operation.next_look_at  # paused, or a duplicate wake-up before its time
-        provider = DatabaseComputeProvider(operation.scale_set)
-        snapshot, rows, batches = load_snapshot(operation, provider, now)
-        decision = step(snapshot, now)
+        # Fleet scale: the open batch in full, the rest as aggregates (engine.step_snapshot).
+        state = load_step_state(operation, now)
+        decision = step(state.snapshot, now)
         recheck_at = decision.recheck_at
         if recheck_at is not None and recheck_at > now:
             # Registered before the events' broadcast, so the next step is queued first.
             wakeups.advance_operation(operation_id, recheck_at)
-        apply_decision(operation, provider, rows, batches, decision, now)
+        apply_decision(
+            operation,
+            state.provider,
+            state.rows,
+            state.batches,
+            decision,
+            now,
+            state.counts if state.snapshot.rest is not None else None,
+            state.pending,
+        )
         operation.next_look_at = recheck_at
         operation.step_count += 1
         operation.save()
