@@ -41,7 +41,7 @@ from rollout.engine.snapshots import load_snapshot
 from rollout.models import Instance, InstanceUpgrade, ScaleSet, UpgradeBatch, UpgradeOperation
 
 # A census bound a little beyond the behaviour model's longest settle time (float rounding).
-_MARGIN = timedelta(milliseconds=1)
+_MARGIN = timedelta(microseconds=5)
 
 
 @dataclass
@@ -119,7 +119,9 @@ def health_suspects(
         * (1 + behaviour.jitter)
         / behaviour.time_scale
     )
-    since = now - settle - _MARGIN
+    # A VM reimaged or restored at `since` or earlier has settled (with instant timings, one
+    # reimaged at `now` has); the margin covers the durations' rounding to microseconds.
+    since = now - (settle + _MARGIN if settle else settle)
     selected = _selected_instance_ids(rules, population, behaviour, scale_set.name)
     unsettled = (
         ~Q(power_state="running")
