@@ -80,7 +80,7 @@ def load_step_state(operation: UpgradeOperation, now: datetime) -> StepState:
         row.instance_id: row
         for row in operation.instance_upgrades.filter(
             Q(batch_id__in=wanted) | Q(state__in=list(FULL_STATES)) | Q(instance_id__in=suspects)
-        )
+        ).order_by()  # the model's ordering joins batches and instances: not needed here
     }
     provider = DatabaseComputeProvider(
         scale_set,
