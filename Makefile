@@ -49,12 +49,14 @@ $(STAMP): pyproject.toml | $(PYTHON)
 # redis-server that ensure_redis may have started for this run.
 run: export DEBUG := 1
 run: export ROLLWRIGHT_TIME_SCALE ?= 60
+run: export WORKERS ?= 1
+run: export WEB_PROCESSES ?= 1
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) create_demo_operator
 	$(MANAGE) ensure_redis
-	@echo "Rollwright at http://$${HOST:-127.0.0.1}:$${PORT:-8000}/ (time scale $$ROLLWRIGHT_TIME_SCALE; Ctrl-C stops it)"
+	@echo "Rollwright at http://$${HOST:-127.0.0.1}:$${PORT:-8000}/ (time scale $$ROLLWRIGHT_TIME_SCALE; $$WEB_PROCESSES web, $$WORKERS worker processes; Ctrl-C stops it)"
 	@trap '$(MANAGE) ensure_redis --stop' EXIT; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST="$${HOST:-127.0.0.1}" PORT="$${PORT:-8000}" \
 	ROLLWRIGHT_RUN_DIR="$(CURDIR)/var" $(BIN)/supervisord -c supervisord.conf
