@@ -49,6 +49,8 @@ $(STAMP): pyproject.toml | $(PYTHON)
 # redis-server that ensure_redis may have started for this run.
 run: export DEBUG := 1
 run: export ROLLWRIGHT_TIME_SCALE ?= 60
+run: export WORKERS ?= 1
+run: export WEB_PROCESSES ?= 1
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
@@ -56,7 +58,7 @@ run: $(STAMP)
 	$(MANAGE) ensure_redis
 	$(MANAGE) ensure_tls_cert --host "$${HOST:-127.0.0.1}"
 	@rm -rf var/metrics  # G3: the last run's per-process metric files (prometheus-client)
-	@echo "Rollwright at http://$${HOST:-127.0.0.1}:$${PORT:-8000}/ and https://$${HOST:-127.0.0.1}:$${HTTPS_PORT:-8443}/ (time scale $$ROLLWRIGHT_TIME_SCALE; Ctrl-C stops it)"
+	@echo "Rollwright at http://$${HOST:-127.0.0.1}:$${PORT:-8000}/ and https://$${HOST:-127.0.0.1}:$${HTTPS_PORT:-8443}/ (time scale $$ROLLWRIGHT_TIME_SCALE; $$WEB_PROCESSES web, $$WORKERS worker processes; Ctrl-C stops it)"
 	@trap '$(MANAGE) ensure_redis --stop' EXIT; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST="$${HOST:-127.0.0.1}" PORT="$${PORT:-8000}" \
 	HTTPS_PORT="$${HTTPS_PORT:-8443}" ROLLWRIGHT_TLS_DIR="$(CURDIR)/var/tls" \

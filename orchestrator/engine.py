@@ -26,6 +26,7 @@ which the provider must accept as no-ops (see `provider.ComputeProvider`).
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 
 from orchestrator.actions import (
@@ -57,8 +58,10 @@ from orchestrator.model import (
     InstanceView,
     MaintenanceWindow,
     OperationView,
+    ProgressCounts,
     RunningStatus,
     Snapshot,
+    add_progress,
     count_progress,
 )
 from orchestrator.planner import plan_batches
@@ -363,7 +366,7 @@ def _advance_policy_rollback(snapshot: Snapshot, draft: Draft) -> None:
         return
     error = operation.error or ErrorInfo(ErrorCode.INTERNAL, "rolled back without a breach")
     rule = _RULE_OF_ERROR.get(error.code, "U11")
-    counts = count_progress(view.progress for view in snapshot.instances)
+    counts = _progress(snapshot)
     draft.add(
         Finish(RunningStatus.FAULTED, error, draft.now),
         f"{rule}: rollbackFailedInstancesOnPolicyBreach done ({counts.rolled_back} rolled back, "
@@ -372,7 +375,7 @@ def _advance_policy_rollback(snapshot: Snapshot, draft: Draft) -> None:
 
 
 def _complete_operation(snapshot: Snapshot, draft: Draft) -> None:
-    counts = count_progress(view.progress for view in snapshot.instances)
+    counts = _progress(snapshot)
     operation = snapshot.operation
     draft.add(
         Finish(RunningStatus.COMPLETED, None, draft.now),
@@ -384,12 +387,32 @@ def _complete_operation(snapshot: Snapshot, draft: Draft) -> None:
 def _unhealthy_share(snapshot: Snapshot, now: datetime) -> UnhealthyShare:
     """U1, U7: every instance of the scale set counts."""
     allowed = snapshot.policy.rolling.max_unhealthy_instance_percent
-    return unhealthy_share(snapshot.instances, snapshot.health_source, now, allowed, "U7")
+    share = unhealthy_share(snapshot.instances, snapshot.health_source, now, allowed, "U7")
+    rest = snapshot.rest
+    if rest is None:
+        return share
+    return replace(
+        share, unhealthy=share.unhealthy + rest.unhealthy, total=share.total + rest.total
+    )
 
 
 def _upgraded_share(snapshot: Snapshot, now: datetime) -> UnhealthyShare:
     allowed = snapshot.policy.rolling.max_unhealthy_upgraded_instance_percent
-    return unhealthy_upgraded_share(snapshot.instances, snapshot.health_source, now, allowed)
+    share = unhealthy_upgraded_share(snapshot.instances, snapshot.health_source, now, allowed)
+    rest = snapshot.rest
+    if rest is None:
+        return share
+    return replace(
+        share,
+        unhealthy=share.unhealthy + rest.upgraded_unhealthy,
+        total=share.total + rest.upgraded,
+    )
+
+
+def _progress(snapshot: Snapshot) -> ProgressCounts:
+    """Azure's progress counts of every instance: those carried in full and the rest."""
+    counts = count_progress(view.progress for view in snapshot.instances)
+    return counts if snapshot.rest is None else add_progress(counts, snapshot.rest.progress)
 
 
 def _most_common_failure(snapshot: Snapshot) -> str:
@@ -399,9 +422,13 @@ def _most_common_failure(snapshot: Snapshot) -> str:
         for view in snapshot.instances
         if view.upgrade_state.is_failure and view.progress.failure_reason
     )
+    if snapshot.rest is not None:
+        reasons.update(dict(snapshot.rest.failure_reasons))
     if not reasons:
         return "No instance failed; upgraded instances became unhealthy."
-    reason, count = reasons.most_common(1)[0]
+    # Ties go to the reason first in text order: the same whichever instances are in full.
+    count = max(reasons.values())
+    reason = min(reason for reason, n in reasons.items() if n == count)
     return f"Most common failure ({count} instances): {reason}."
 
 

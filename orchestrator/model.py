@@ -291,6 +291,11 @@ class Snapshot:
     `maintenance_window` (T7): when set, an automatic upgrade starts batches only while it is
     open; a batch already running finishes. Manual upgrades ignore it (the edge passes None for
     them, and the engine ignores it for them too).
+
+    `rest` (fleet scale): when set, `instances` carries only some instances in full (the open
+    batch, the next and last batches, the failed and rolling-back ones, any whose health may
+    not be settled) and `rest` the others as aggregates; the engine's shares and counts add
+    both. None: `instances` is every instance (the plan step needs them all).
     """
 
     policy: EffectivePolicy
@@ -300,6 +305,7 @@ class Snapshot:
     credential_problems: tuple[str, ...] = ()
     maintenance_window: MaintenanceWindow | None = None
     gates: GateState | None = None  # G1, G4: None when the scale set has none
+    rest: RestSummary | None = None
 
     @cached_property
     def instances_by_id(self) -> dict[str, InstanceView]:
@@ -344,3 +350,52 @@ def count_progress(progresses: Iterable[InstanceProgress]) -> ProgressCounts:
         rollback_failed=by_state[InstanceUpgradeState.ROLLBACK_FAILED],
         skipped=by_state[InstanceUpgradeState.SKIPPED],
     )
+
+
+@dataclass(frozen=True)
+class RestSummary:
+    """The instances a snapshot does not carry in full, as aggregates (`Snapshot.rest`).
+
+    `unhealthy` counts those not healthy at the snapshot's `now` (U1, U7); `upgraded` those
+    upgraded in this operation (U5's denominator) and `upgraded_unhealthy` those of them failed
+    or not healthy now; `progress` their Azure progress counts; `failure_reasons` how many of
+    their failures (failed, rolled back, rollback failed) give each `failure_reason`.
+    """
+
+    total: int = 0
+    unhealthy: int = 0
+    upgraded: int = 0
+    upgraded_unhealthy: int = 0
+    progress: ProgressCounts = ProgressCounts()
+    failure_reasons: tuple[tuple[str, int], ...] = ()
+
+
+def add_progress(first: ProgressCounts, second: ProgressCounts) -> ProgressCounts:
+    """Field by field sum of two progress counts."""
+    return ProgressCounts(
+        **{name: getattr(first, name) + getattr(second, name) for name in _PROGRESS_FIELDS}
+    )
+
+
+def progress_of_states(by_state: dict[InstanceUpgradeState, int], pending: int) -> ProgressCounts:
+    """Azure's progress counts from instance counts per state (`pending`: planned ones only)."""
+    return ProgressCounts(
+        successful=by_state.get(InstanceUpgradeState.SUCCEEDED, 0),
+        failed=sum(by_state.get(state, 0) for state in _FAILURES),
+        in_progress=sum(by_state.get(state, 0) for state in _IN_PROGRESS),
+        pending=pending,
+        rolled_back=by_state.get(InstanceUpgradeState.ROLLED_BACK, 0),
+        rollback_failed=by_state.get(InstanceUpgradeState.ROLLBACK_FAILED, 0),
+        skipped=by_state.get(InstanceUpgradeState.SKIPPED, 0),
+    )
+
+
+_PROGRESS_FIELDS = (
+    "successful",
+    "failed",
+    "in_progress",
+    "pending",
+    "rolled_back",
+    "rollback_failed",
+    "skipped",
+)

@@ -52,13 +52,14 @@ def statement_kind(sql_text: str) -> str:
 @contextlib.contextmanager
 def phase_timers(timers: dict[str, float]) -> Iterator[None]:
     """Time the parts of ``advance_once`` into ``timers`` (seconds, summed over calls)."""
+    import rollout.engine.step_snapshot as step_snapshot
     import rollout.services.upgrades.stepping as stepping
     from rollout.engine.apply import Applier
     from rollout.engine.provider import DatabaseComputeProvider
 
     targets: list[tuple[Any, str, str]] = [
-        (stepping, "DatabaseComputeProvider", "provider rows"),
-        (stepping, "load_snapshot", "snapshot"),
+        (step_snapshot, "health_suspects", "provider rows"),
+        (stepping, "load_step_state", "snapshot"),
         (DatabaseComputeProvider, "observe", "observe"),
         (stepping, "step", "engine"),
         (stepping, "apply_decision", "apply"),
@@ -91,10 +92,10 @@ def describe_phases(run: InProcessRun) -> str:
     steps = len(run.step_seconds)
     ms = {key: seconds / steps * 1000 for key, seconds in run.phases.items()}
     rest = sum(run.step_seconds) / steps * 1000 - sum(
-        ms.get(key, 0.0) for key in ("provider rows", "snapshot", "engine", "apply")
+        ms.get(key, 0.0) for key in ("snapshot", "engine", "apply")
     )
     return (
-        f"provider rows {ms.get('provider rows', 0):.1f} · snapshot "
+        f"census {ms.get('provider rows', 0):.1f} · snapshot "
         f"{ms.get('snapshot', 0) - ms.get('observe', 0):.1f} · observe {ms.get('observe', 0):.1f}"
         f" · engine {ms.get('engine', 0):.1f} · apply {ms.get('apply', 0):.1f} (bulk writes "
         f"{ms.get('bulk writes', 0):.1f}) · lock, save, commit {rest:.1f} ms"
@@ -200,11 +201,23 @@ def bench_queries(report: Report, world: Any, profile: bool) -> None:
         None,
     )
     big = next(run for run in runs if run.label == "q1000-zonal")
+    small = next(run for run in runs if run.label == "q100-zonal")
+    # Issue 14: the plan step (the first) reads every instance once; every later step
+    # follows the open batch.
+    big_ms = statistics.mean(big.step_seconds[1:]) * 1000
+    small_ms = statistics.mean(small.step_seconds[1:]) * 1000
     report.add(
         "   in-process step, 1,000",
-        f"{statistics.mean(big.step_seconds) * 1000:.0f} ms × {len(big.step_seconds)} steps",
-        "(where 2.'s time goes)",
-        None,
+        f"{big_ms:.1f} ms × {len(big.step_seconds) - 1} steps (plan step "
+        f"{big.step_seconds[0] * 1000:.0f} ms)",
+        "< 25 ms",
+        big_ms < 25,
+    )
+    report.add(
+        "   step 1,000 / step 100",
+        f"{big_ms / small_ms:.2f} ({big_ms:.1f} / {small_ms:.1f} ms)",
+        "≤ 1.5",
+        big_ms / small_ms <= 1.5,
     )
 
 

@@ -7,12 +7,19 @@ queries is constant per step, whatever the batch size.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, assert_never
 
 from orchestrator import actions as a
 from orchestrator.decision import Decision
-from orchestrator.model import InstanceUpgradeState, count_progress
+from orchestrator.model import (
+    InstanceUpgradeState,
+    ProgressCounts,
+    count_progress,
+    progress_of_states,
+)
 from rollout import events
 from rollout.engine.bulk import update_rows
 from rollout.engine.estimates import estimate_of
@@ -69,8 +76,15 @@ class Applier:
         rows: dict[int, InstanceUpgrade],
         batches: list[UpgradeBatch],
         now: datetime,
+        counts: Mapping[str, int] | None = None,
+        pending: int = 0,
     ) -> None:
         self.operation = operation
+        # A scoped step (engine.step_snapshot) loads some rows only: the operation's counts
+        # come from all rows' counts at load time (``counts``, by state) plus this step's moves.
+        self.base_counts = counts
+        self.base_pending = pending
+        self.loaded_states = {row.pk: row.state for row in rows.values() if row.pk is not None}
         self.provider = provider
         self.rows = rows
         self.batches = {batch.index: batch for batch in batches}
@@ -302,8 +316,11 @@ class Applier:
             changed[-1].data["estimate"] = found
 
     def _refresh_counts(self) -> None:
-        batch_index = {batch.pk: batch.index for batch in self.batches.values()}
-        counts = count_progress(progress_of(row, batch_index) for row in self.rows.values())
+        if self.base_counts is None:
+            batch_index = {batch.pk: batch.index for batch in self.batches.values()}
+            counts = count_progress(progress_of(row, batch_index) for row in self.rows.values())
+        else:
+            counts = self._moved_counts(self.base_counts)
         operation = self.operation
         operation.successful_instance_count = counts.successful
         operation.failed_instance_count = counts.failed
@@ -311,6 +328,24 @@ class Applier:
         operation.pending_instance_count = counts.pending
         operation.rolled_back_instance_count = counts.rolled_back
         operation.failed_rollback_instance_count = counts.rollback_failed
+
+    def _moved_counts(self, base: Mapping[str, int]) -> ProgressCounts:
+        """Progress counts from all rows' states at load time plus this step's moves (every
+        row a step creates or moves is loaded); pending counts planned rows only."""
+        by_state: Counter[str] = Counter(base)
+        pending_delta = 0
+        for row in self.rows.values():
+            before = self.loaded_states.get(row.pk) if row.pk is not None else None
+            if before == row.state:
+                continue
+            if before is not None:
+                by_state[before] -= 1
+                pending_delta -= before == InstanceUpgradeState.PENDING
+            by_state[row.state] += 1
+            pending_delta += row.state == InstanceUpgradeState.PENDING and row.batch_id is not None
+        states = {InstanceUpgradeState(state): n for state, n in by_state.items()}
+        pending = self.base_pending + pending_delta
+        return progress_of_states(states, pending)
 
 
 def apply_decision(
@@ -320,5 +355,9 @@ def apply_decision(
     batches: list[UpgradeBatch],
     decision: Decision,
     now: datetime,
+    counts: Mapping[str, int] | None = None,
+    pending: int = 0,
 ) -> None:
-    Applier(operation, provider, rows, batches, now).apply(decision)
+    """Apply ``decision``; ``counts`` (rows by state at load) and ``pending`` (planned pending
+    rows) when ``rows`` holds some of the operation's rows only (a scoped step)."""
+    Applier(operation, provider, rows, batches, now, counts, pending).apply(decision)

@@ -13,7 +13,7 @@ instance runs the scale set's current model afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -83,18 +83,38 @@ def expired_credentials(extensions: Sequence[Extension], now: datetime) -> tuple
 
 
 class DatabaseComputeProvider:
-    """``orchestrator.provider.ComputeProvider`` for one scale set, backed by its rows."""
+    """``orchestrator.provider.ComputeProvider`` for one scale set, backed by its rows.
 
-    def __init__(self, scale_set: ScaleSet, *, behaviour: BehaviourModel | None = None) -> None:
+    With ``instance_pks`` it loads only those instances (a step of a large scale set loads
+    the few it acts on, ``rollout.engine.step_snapshot``); fault rules still select among
+    every instance of the scale set (``population``: their instance ids and zones).
+    """
+
+    def __init__(
+        self,
+        scale_set: ScaleSet,
+        *,
+        behaviour: BehaviourModel | None = None,
+        instance_pks: Collection[int] | None = None,
+        rules: Sequence[EngineFaultRule] | None = None,
+        population: Sequence[tuple[str, str | None]] | None = None,
+    ) -> None:
         self.scale_set = scale_set
         self.behaviour = behaviour or behaviour_model()
+        rows = scale_set.instances.select_related("os_disk", "kept_os_disk")
+        if instance_pks is not None:
+            rows = rows.filter(pk__in=list(instance_pks))
         self.instances: dict[str, Instance] = {
-            str(instance.instance_id): instance
-            for instance in scale_set.instances.select_related("os_disk", "kept_os_disk")
+            str(instance.instance_id): instance for instance in rows
         }
         self.instances_by_pk = {instance.pk: instance for instance in self.instances.values()}
         self.extensions = provisioning_order(list(scale_set.extensions.all()))
-        self.rules = [engine_rule(rule) for rule in scale_set.fault_rules.all()]
+        self.rules = (
+            list(rules)
+            if rules is not None
+            else [engine_rule(rule) for rule in scale_set.fault_rules.all()]
+        )
+        self._population = population
         self._changed: dict[str, Instance] = {}
         self._new_disks: list[tuple[Instance, OsDisk]] = []
         self._changed_disks: dict[int, OsDisk] = {}
@@ -238,10 +258,18 @@ class DatabaseComputeProvider:
 
     def _rules_by_instance(self) -> dict[str, tuple[EngineFaultRule, ...]]:
         if self._selection is None:
-            population = [self._record(instance) for instance in self.instances.values()]
-            self._selection = self.behaviour.rules_by_instance(
+            if self._population is None:
+                population = [self._record(instance) for instance in self.instances.values()]
+            else:
+                # Selection reads ids and zones only (BehaviourModel.select).
+                population = [
+                    SimulatedInstance(instance_id, zone, 0, 0, "")
+                    for instance_id, zone in self._population
+                ]
+            selection = self.behaviour.rules_by_instance(
                 self.rules, population, self.scale_set.name
             )
+            self._selection = {key: selection.get(key, ()) for key in self.instances}
         return self._selection
 
 

@@ -74,12 +74,20 @@ def progress_of(row: InstanceUpgrade, batch_index: Mapping[int, int]) -> Instanc
 
 
 def load_snapshot(
-    operation: UpgradeOperation, provider: DatabaseComputeProvider, now: datetime
+    operation: UpgradeOperation,
+    provider: DatabaseComputeProvider,
+    now: datetime,
+    *,
+    rows: dict[int, InstanceUpgrade] | None = None,
+    batches: list[UpgradeBatch] | None = None,
 ) -> tuple[Snapshot, dict[int, InstanceUpgrade], list[UpgradeBatch]]:
-    """The snapshot, plus the rows it came from (the edge updates those in place)."""
-    batches = list(operation.batches.order_by("index"))
+    """The snapshot, plus the rows it came from (the edge updates those in place); ``rows``
+    and ``batches`` when the caller loaded them (a scoped step: ``engine.step_snapshot``)."""
+    if batches is None:
+        batches = list(operation.batches.order_by("index"))
     batch_index = {batch.pk: batch.index for batch in batches}
-    rows = {row.instance_id: row for row in operation.instance_upgrades.all()}
+    if rows is None:
+        rows = {row.instance_id: row for row in operation.instance_upgrades.all()}
     members = batch_members(rows, provider)
     model = operation.target_model_version
     views = instance_views(provider, now, rows, batch_index, model)

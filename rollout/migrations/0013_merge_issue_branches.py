@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
         ("rollout", "0006_event_sequences"),
         ("rollout", "0007_vm_actions"),
         ("rollout", "0008_deferral_approval"),
+        ("rollout", "0009_fleet_scale"),
         ("rollout", "0010_gates_and_notifications"),
         ("rollout", "0011_presentation"),
     ]

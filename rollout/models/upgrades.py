@@ -116,7 +116,11 @@ class UpgradeOperation(models.Model):
                 name="one_active_upgrade_per_scale_set",
             )
         ]
-        indexes = [models.Index(fields=["scale_set", "-started_at"])]
+        indexes = [
+            models.Index(fields=["scale_set", "-started_at"]),
+            # Fleet scale: beat's sweep of overdue operations (stepping.overdue_operations).
+            models.Index(fields=["status", "next_look_at"], name="upgrade_op_next_look"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.scale_set} to {self.target_image_version}"
@@ -186,6 +190,8 @@ class InstanceUpgrade(models.Model):
                 fields=["operation", "instance"], name="instance_upgrade_unique"
             )
         ]
+        # Fleet scale: a step counts the rows by state and loads the failed and rolling-back.
+        indexes = [models.Index(fields=["operation", "state"], name="instance_upgrade_state")]
 
     def __str__(self) -> str:
         return f"{self.instance} {self.state}"

@@ -6,6 +6,7 @@ The work is ``rollout.services.upgrades.stepping``'s; these only loop and re-enq
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from celery import shared_task
@@ -16,8 +17,12 @@ from rollout.services.upgrades.stepping import advance_once, held_elsewhere, ove
 
 logger = logging.getLogger(__name__)
 
-# Steps one task may run back to back while each asks to look again at once.
+# Steps one task may run back to back while each asks to look again at once, and for how
+# long: past either bound the task re-enqueues the operation at the back of the queue, so
+# every other operation's waiting wake-up runs first (fair progress across operations: none
+# waits for another's whole rollout).
 STEPS_PER_TASK = 50
+TASK_TIME_BUDGET = timedelta(milliseconds=250)
 # A wake-up that found the operation's row held by another transaction tries again after
 # HELD_RETRY_DELAY, at most HELD_RETRIES times (5 s), after which the sweeper is the net.
 HELD_RETRY_DELAY = timedelta(milliseconds=200)
@@ -27,8 +32,10 @@ HELD_RETRIES = 25
 @shared_task(name=wakeups.ADVANCE, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def advance(operation_id: int, held_retries: int = 0) -> None:
     """Advance an operation; while the engine asks to look again at once, keep stepping here
-    (each step its own transaction) instead of a round trip through the broker. When another
-    transaction holds the operation's row, try again shortly (bounded)."""
+    (each step its own transaction) instead of a round trip through the broker, for at most
+    STEPS_PER_TASK steps and TASK_TIME_BUDGET. When another transaction holds the operation's
+    row, try again shortly (bounded)."""
+    deadline = time.monotonic() + TASK_TIME_BUDGET.total_seconds()
     for _ in range(STEPS_PER_TASK):
         recheck_at = advance_once(operation_id)
         if recheck_at is None:
@@ -39,6 +46,8 @@ def advance(operation_id: int, held_retries: int = 0) -> None:
             return
         if recheck_at > timezone.now():
             return
+        if time.monotonic() >= deadline:
+            break
     wakeups.send(wakeups.ADVANCE, (operation_id,))
 
 

@@ -25,8 +25,7 @@ from django.utils import timezone
 from orchestrator.engine import step
 from rollout.engine.apply import apply_decision
 from rollout.engine.gates import load_gate_state
-from rollout.engine.provider import DatabaseComputeProvider
-from rollout.engine.snapshots import load_snapshot
+from rollout.engine.step_snapshot import load_step_state
 from rollout.metrics import runtime
 from rollout.models import ACTIVE_STATUSES, UpgradeOperation
 from rollout.services import wakeups
@@ -54,15 +53,24 @@ def advance_once(operation_id: int, now: datetime | None = None) -> datetime | N
         # G3: how late the step starts, and (after commit) how long it took.
         runtime.observe_queue_lag((now - operation.next_look_at).total_seconds())
         transaction.on_commit(lambda: runtime.observe_step(time.perf_counter() - started))
-        provider = DatabaseComputeProvider(operation.scale_set)
-        snapshot, rows, batches = load_snapshot(operation, provider, now)
-        snapshot = replace(snapshot, gates=load_gate_state(operation))  # G1, G4
+        # Fleet scale: the open batch in full, the rest as aggregates (engine.step_snapshot).
+        state = load_step_state(operation, now)
+        snapshot = replace(state.snapshot, gates=load_gate_state(operation))  # G1, G4
         decision = step(snapshot, now)
         recheck_at = decision.recheck_at
         if recheck_at is not None and recheck_at > now:
             # Registered before the events' broadcast, so the next step is queued first.
             wakeups.advance_operation(operation_id, recheck_at)
-        apply_decision(operation, provider, rows, batches, decision, now)
+        apply_decision(
+            operation,
+            state.provider,
+            state.rows,
+            state.batches,
+            decision,
+            now,
+            state.counts if state.snapshot.rest is not None else None,
+            state.pending,
+        )
         operation.next_look_at = recheck_at
         operation.step_count += 1
         operation.save()

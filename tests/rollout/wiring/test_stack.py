@@ -48,7 +48,7 @@ def supervised_programs() -> dict[str, str]:
     return {
         section.split(":", 1)[1]: config[section]["command"]
         for section in config.sections()
-        if section.startswith("program:")
+        if section.startswith(("program:", "fcgi-program:"))
     }
 
 

@@ -44,13 +44,15 @@ def test_a_killed_worker_is_restarted_and_the_console_says_so(tmp_path: Path) ->
             "HTTPS_PORT": str(https_port),
             "ROLLWRIGHT_TLS_DIR": str(tmp_path / "tls"),
             "ROLLWRIGHT_RUN_DIR": str(tmp_path),
+            "WORKERS": "1",
+            "WEB_PROCESSES": "1",
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         },
     )
     command = [str(BIN / "supervisord"), "-c", str(ROOT / "supervisord.conf")]
     with Process("supervisord", command, log=tmp_path / "console.log", env=env) as supervisor:
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: "success: worker entered RUNNING" in supervisor.output(), 60, "worker")
+        wait_until(lambda: "success: worker-0 entered RUNNING" in supervisor.output(), 60, "worker")
         wait_until(lambda: serves(url), 30, "the web server")
         # HTTPS beside HTTP, with the certificate ensure_tls_cert made.
         trusted = ssl.create_default_context(cafile=str(tmp_path / "tls" / "ca.pem"))
@@ -66,12 +68,14 @@ def test_a_killed_worker_is_restarted_and_the_console_says_so(tmp_path: Path) ->
             )
             return run.stdout.strip()
 
-        first = int(ctl("pid", "worker"))
+        first = int(ctl("pid", "worker:worker-0"))
         os.kill(first, 9)
-        wait_until(lambda: "exited: worker (terminated by SIGKILL; not expected)"
+        wait_until(lambda: "exited: worker-0 (terminated by SIGKILL; not expected)"
                    in supervisor.output(), 20, "the console to report the exit")  # fmt: skip
-        wait_until(lambda: ctl("pid", "worker") not in ("", "0", str(first)), 30, "a new worker")
-        wait_until(lambda: supervisor.output().count("success: worker entered RUNNING") == 2,
+        wait_until(
+            lambda: ctl("pid", "worker:worker-0") not in ("", "0", str(first)), 30, "a new worker"
+        )
+        wait_until(lambda: supervisor.output().count("success: worker-0 entered RUNNING") == 2,
                    30, "the new worker running")  # fmt: skip
         assert serves(url)
         status = ctl("status")
