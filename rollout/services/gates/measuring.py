@@ -163,7 +163,7 @@ def record(run: GateRun, measured: list[tuple[Gate, Measured]], now: datetime) -
     """Step 2 and 3 of the module docstring, in one transaction."""
     with transaction.atomic():
         run = (
-            GateRun.objects.select_for_update()
+            GateRun.objects.select_for_update(of=("self",))
             .select_related("operation__scale_set")
             .get(pk=run.pk)
         )
