@@ -210,6 +210,7 @@ def record(run: GateRun, measured: list[tuple[Gate, Measured]], now: datetime) -
                     verdict=result.verdict,
                     message=result.message,
                     measurement=tally.measured,
+                    gate_verdict=verdicts[gate.name],  # the gate's, once judged (G2: gate.failed)
                 )
             )
         GateMeasurement.objects.bulk_create(rows)
