@@ -156,6 +156,14 @@ class GateRunAdmin(ViewOnlyAdmin):
     ordering = ("-id",)
 
 
+@admin.register(GateMeasurement)
+class GateMeasurementAdmin(ViewOnlyAdmin):
+    list_display = ("gate_name", "run", "at", "value", "condition", "verdict", "message")
+    list_filter = ("verdict", "gate_kind")
+    list_select_related = ("run",)
+    ordering = ("-id",)
+
+
 @admin.register(CheckpointHold)
 class CheckpointHoldAdmin(ViewOnlyAdmin):
     list_display = (

@@ -144,3 +144,11 @@ class DeliveryAdmin(ViewOnlyAdmin):
         if verb == "write" and obj is None:
             return RolloutAdmin.allowed(self, request, "write", None)
         return super().allowed(request, verb, obj)
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(ViewOnlyAdmin):
+    list_display = ("delivery", "number", "at", "ok", "status_code", "duration_ms", "error")
+    list_filter = ("ok",)
+    list_select_related = ("delivery",)
+    ordering = ("-id",)

@@ -10,6 +10,7 @@ from typing import TypedDict
 
 from orchestrator.behaviour import BehaviourModel
 from orchestrator.eta import BatchTimes, estimate
+from rollout.engine.gates import bake_time_of
 from rollout.engine.snapshots import policy_of
 from rollout.models import ACTIVE_STATUSES, UpgradeBatch, UpgradeOperation
 
@@ -46,7 +47,8 @@ def estimate_of(
         [BatchTimes(batch.index, batch.started_at, batch.completed_at) for batch in batches],
         now,
         policy.scaled(nominal),
-        policy.scaled(policy.rolling.pause_time_between_batches),
+        # G4: the bake time runs from a batch's end, as the pause does: the longer one counts.
+        policy.scaled(max(policy.rolling.pause_time_between_batches, bake_time_of(operation))),
         paused=operation.is_paused or operation.pause_requested,
         started_at=operation.started_at,
     )

@@ -74,6 +74,16 @@ def load_gate_state(operation: UpgradeOperation) -> GateState | None:
     )
 
 
+def bake_time_of(operation: UpgradeOperation) -> timedelta:
+    """G4: the scale set's bake time after each batch (B8's estimates wait for it)."""
+    seconds = (
+        CheckpointPolicy.objects.filter(scale_set_id=operation.scale_set_id)
+        .values_list("bake_seconds", flat=True)
+        .first()
+    )
+    return timedelta(seconds=seconds or 0.0)
+
+
 def checkpoints_of(policy: CheckpointPolicy | None) -> tuple[Checkpoint, ...]:
     if policy is None:
         return ()

@@ -62,7 +62,7 @@ def topic_of(event: Event) -> NotificationTopic | None:
         # The engine's resume, when the upgrade really goes on (the operator's request is an
         # audit entry of its own, with no engine flag).
         return NotificationTopic.UPGRADE_RESUMED
-    if kind == EventKind.GATE_MEASURED and data.get("verdict") == "failed":
+    if kind == EventKind.GATE_MEASURED and data.get("gate_verdict") in ("failed", "error"):
         return NotificationTopic.GATE_FAILED
     if kind == EventKind.CHECKPOINT_REACHED and data.get("hold"):
         return NotificationTopic.APPROVAL_AWAITED  # G4: held until an operator promotes

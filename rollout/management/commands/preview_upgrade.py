@@ -82,3 +82,5 @@ class Command(BaseCommand):
         )
         for reason in plan.reasons:
             self.stdout.write(f"  {reason}")
+        for note in preview.gate_notes:  # G1, G4
+            self.stdout.write(f"  {note}")

@@ -195,13 +195,14 @@ def promote(scale_set: ScaleSet, *, actor: Any = None, reason: str = "") -> Chec
     """G4: let the running upgrade go on past the checkpoint it holds at."""
     with transaction.atomic():
         operation = (
-            UpgradeOperation.objects.select_for_update()
+            UpgradeOperation.objects.select_for_update(of=("self",))
             .filter(scale_set=scale_set, status__in=ACTIVE_STATUSES)
             .first()
         )
+        # The latest checkpoint reached and not promoted: a hold, or a delay to cut short.
         hold = (
             CheckpointHold.objects.filter(operation=operation, promoted_at__isnull=True)
-            .order_by("percent")
+            .order_by("-percent")
             .first()
             if operation is not None
             else None

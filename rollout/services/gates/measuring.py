@@ -163,7 +163,7 @@ def record(run: GateRun, measured: list[tuple[Gate, Measured]], now: datetime) -
     """Step 2 and 3 of the module docstring, in one transaction."""
     with transaction.atomic():
         run = (
-            GateRun.objects.select_for_update()
+            GateRun.objects.select_for_update(of=("self",))
             .select_related("operation__scale_set")
             .get(pk=run.pk)
         )
@@ -210,6 +210,7 @@ def record(run: GateRun, measured: list[tuple[Gate, Measured]], now: datetime) -
                     verdict=result.verdict,
                     message=result.message,
                     measurement=tally.measured,
+                    gate_verdict=verdicts[gate.name],  # the gate's, once judged (G2: gate.failed)
                 )
             )
         GateMeasurement.objects.bulk_create(rows)

@@ -14,6 +14,7 @@ from rollout.engine.snapshots import health_source_of, instance_views
 from rollout.models import Instance, ScaleSet, StartedBy, UpgradeKind
 from rollout.services.errors import invalid_parameter
 from rollout.services.gallery.images import latest_available_version
+from rollout.services.gates.timing import gate_preview
 from rollout.services.upgrades.operations import policy_for
 
 
@@ -26,6 +27,7 @@ class Preview:
     instances: dict[str, Instance]
     expected_duration: timedelta  # in wall time, at the configured time scale
     nominal_duration: timedelta  # at Azure's pace
+    gate_notes: tuple[str, ...] = ()  # G1, G4: gates, bake time and checkpoints on the plan
 
 
 def preview_upgrade(
@@ -47,6 +49,8 @@ def preview_upgrade(
     per_batch_reimage = timedelta(seconds=behaviour.reimage_seconds)
     per_batch_health = timedelta(seconds=behaviour.healthy_after_seconds)
     nominal = plan.expected_duration(per_batch_reimage, per_batch_health, policy)
+    waits, notes = gate_preview(scale_set, [len(batch.instance_ids) for batch in plan.batches])
+    nominal += waits.total  # G4: bake time and checkpoint delays
     return Preview(
         scale_set=scale_set,
         target_version=resolved.version,
@@ -55,4 +59,5 @@ def preview_upgrade(
         instances=provider.instances,
         expected_duration=policy.scaled(nominal),
         nominal_duration=nominal,
+        gate_notes=tuple(notes),
     )

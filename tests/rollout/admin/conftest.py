@@ -48,6 +48,7 @@ from rollout.models import (
 from rollout.models.api import ApiToken, AsyncOperation, AsyncOperationKind, token_digest
 from rollout.services.access.service_principals import create_service_principal
 from rollout.services.scale_sets.placement import create_instances
+from tests.rollout.admin.signal_rows import add_signal_rows
 from tests.rollout.services.releases.fleet import add_release_rows
 from tests.support.fleets import grant
 
@@ -173,6 +174,7 @@ def world(db: Any) -> World:
     add_release_rows(bare)  # releases, trigger policies, maintenance windows (T1-T7)
     grant(operator, "Reader", resource_group.arm_id)  # access (R1, A2)
     create_service_principal("deploy-bot")
+    add_signal_rows(web, operation, T0)  # gates, checkpoints, notifications (G1, G2, G4)
     return World(region, resource_group, probe, web, bare, extension)
 
 

@@ -107,6 +107,9 @@ def test_scale_set_with_upgrade_history_cannot_be_deleted_in_the_admin(
         "upgrade operation",
         "upgrade batch",
         "instance upgrade",
+        "gate run",  # G1, G4: measured and reached by the engine, view-only too
+        "gate measurement",
+        "checkpoint hold",
     }
     admin_client.post(admin_url(ScaleSet, "delete", world.web.pk), {"post": "yes"})
     assert ScaleSet.objects.filter(pk=world.web.pk).exists()

@@ -98,6 +98,8 @@ def test_g1_a_failed_gate_stops_the_upgrade_with_the_measured_value(web10):
     assert "before batch 3" in operation.error_message
     # Batches 1 and 2 ran; batch 3 never started.
     assert operation.batches.filter(started_at__isnull=False).count() == 2
+    failed = Event.objects.get(kind=EventKind.GATE_MEASURED, data__gate_verdict="failed")
+    assert (failed.data["value"], failed.data["verdict"]) == (0.5, "failed")
 
 
 def test_g1_an_unreachable_gate_is_an_error_never_a_success(web10):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -153,3 +153,47 @@ def test_g4_bad_checkpoints_are_refused(web10):
         set_checkpoints(web10, [{"percent": 20}, {"percent": 20}], 0, actor="test")
     with pytest.raises(ServiceError):
         set_checkpoints(web10, [], -1, actor="test")
+
+
+def test_g4_the_preview_shows_gates_bake_time_and_checkpoints(web10):
+    from rollout.services.upgrades.preview import preview_upgrade
+
+    before = preview_upgrade(web10)
+    save_gate(
+        web10,
+        "smoke",
+        {"kind": "http", "url": "http://127.0.0.1:9/health"},
+        actor="test",
+    )
+    set_checkpoints(
+        web10, [{"percent": 20, "delaySeconds": 600}, {"percent": 50}], 300, actor="test"
+    )
+    preview = preview_upgrade(web10)
+    batches = len(preview.plan.batches)
+    assert preview.nominal_duration - before.nominal_duration == timedelta(
+        seconds=300 * (batches - 1) + 600
+    )
+    assert preview.gate_notes[0] == "G1: gates smoke are measured before each batch (after U7)"
+    assert any(n.startswith("G4: each batch but the last bakes 5 min") for n in preview.gate_notes)
+    assert any("checkpoint 50%" in n and "promotes" in n for n in preview.gate_notes)
+
+
+def test_g4_the_eta_waits_for_the_bake_time(web10):
+    from rollout.engine.estimates import estimate_of
+    from rollout.engine.provider import DatabaseComputeProvider
+
+    operation = start_os_upgrade(automatic(web10), started_by=StartedBy.PLATFORM)
+    from rollout.tasks.upgrades import advance_once
+
+    now = timezone.now()
+    advance_once(operation.pk, now)  # planned, batch 1 started
+    operation.refresh_from_db()
+    behaviour = DatabaseComputeProvider(web10).behaviour
+    batches = list(operation.batches.all())
+    plain = estimate_of(operation, batches, behaviour, now)
+    set_checkpoints(web10, [], 600, actor="test")
+    baked = estimate_of(operation, batches, behaviour, now)
+    assert plain is not None and baked is not None
+    gaps = operation.batch_count - 1
+    later = datetime.fromisoformat(baked["overall"]) - datetime.fromisoformat(plain["overall"])
+    assert later == gaps * timedelta(seconds=600) / 60  # time scale 60

@@ -48,6 +48,9 @@ def test_g2_topics_of_events():
     assert kind(EventKind.RESUMED, engine=True) == "upgrade.resumed"
     assert kind(EventKind.RESUMED) is None  # the operator's request: audited, not notified twice
     assert kind(EventKind.DECISION, reasons=["U6"]) is None
+    # A failed measurement within the failure limit is news for the log, not a failed gate.
+    assert kind(EventKind.GATE_MEASURED, verdict="failed", gate_verdict=None) is None
+    assert kind(EventKind.GATE_MEASURED, verdict="error", gate_verdict="error") == "gate.failed"
 
 
 @pytest.mark.django_db
