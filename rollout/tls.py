@@ -187,6 +187,7 @@ def _usage(*, sign_certificates: bool) -> x509.KeyUsage:
 def _write(path: Path, content: bytes, *, private: bool = False) -> None:
     """Written whole or not at all (a temporary file renamed over the old one)."""
     temporary = path.with_name(f".{path.name}.tmp")
+    temporary.unlink(missing_ok=True)  # a leftover would keep its own permissions
     descriptor = os.open(
         temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644
     )
