@@ -7,7 +7,8 @@ Modules: `policy` (Azure's upgrade policies), `model` (states and views), `actio
 `decision` (the output), `planner` (U2 T2 T3 T6), `health` (U1 U5 U7 U8), `probes` (raw probe
 results to health signals), `transitions` (one instance: U3 U4 M1 U9), `engine` (the state
 machine), `clock`, `provider` (the ComputeProvider protocol), `behaviour` (the simulated
-provider's fault rules, B2) and `simulation` (an in-memory edge).
+provider's fault rules, B2), `simulation` (an in-memory edge), `deferral` (S2: approval before
+each instance's reimage) and `whatif` (W1: an upgrade's outcome predicted in memory).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""``rolling_upgrade start|cancel|pause|resume|get_latest -g GROUP -n NAME``: the CLI verbs.
+"""``rolling_upgrade start|cancel|pause|resume|approve|get_latest -g GROUP -n NAME``: the CLI
+verbs (``approve [--instance-ids 3,7]``: S2, a deferred upgrade's approval).
 
 ``start --wait`` blocks until the upgrade ends with a live progress bar, and exits 1 when it
 faulted (2 when cancelled): automation can wait for a rollout (B6).
@@ -22,6 +23,7 @@ from rollout.management.commands._upgrade_cli import (
 )
 from rollout.models import StartedBy
 from rollout.services.access.roles import (
+    APPROVE_UPGRADE,
     CANCEL_UPGRADE,
     PAUSE_UPGRADE,
     RESUME_UPGRADE,
@@ -29,6 +31,7 @@ from rollout.services.access.roles import (
 )
 from rollout.services.access.scopes import Scope
 from rollout.services.errors import ServiceError
+from rollout.services.upgrades.approvals import approve_rolling_upgrade
 from rollout.services.upgrades.operations import (
     cancel_upgrade,
     pause_upgrade,
@@ -37,12 +40,13 @@ from rollout.services.upgrades.operations import (
 )
 from rollout.services.upgrades.reads import rolling_upgrade_status
 
-VERBS = ("start", "cancel", "pause", "resume", "get_latest")
+VERBS = ("start", "cancel", "pause", "resume", "approve", "get_latest")
 VERB_ACTIONS = {
     "start": START_OS_UPGRADE,
     "cancel": CANCEL_UPGRADE,
     "pause": PAUSE_UPGRADE,
     "resume": RESUME_UPGRADE,
+    "approve": APPROVE_UPGRADE,
 }
 
 
@@ -58,6 +62,10 @@ class Command(BaseCommand):
             "--wait", action="store_true", help="start/resume: block until the upgrade ends."
         )
         parser.add_argument("--timeout", type=float, help="With --wait: give up after N seconds.")
+        parser.add_argument(
+            "--instance-ids",
+            help="approve: these instances (comma-separated; default: every one awaiting it).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         scale_set = scale_set_from(options)
@@ -84,6 +92,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Cancelling the upgrade of {scale_set.name}: the current batch finishes."
                 )
+            elif verb == "approve":
+                raw = options["instance_ids"] or ""
+                ids = [part.strip() for part in raw.split(",") if part.strip()] or None
+                approved = approve_rolling_upgrade(scale_set, ids, actor=actor, reason=reason)
+                self.stdout.write(f"Approved the OS upgrade of {', '.join(approved)}.")
+                return
             elif verb == "pause":
                 operation = pause_upgrade(scale_set, actor=actor, reason=reason)
                 self.stdout.write(f"Pausing the upgrade of {scale_set.name} after this batch.")

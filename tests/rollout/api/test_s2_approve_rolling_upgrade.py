@@ -186,3 +186,32 @@ def test_s2_the_simulated_imds_shows_the_pending_upgrade_until_approved(arm, def
 def test_s2_the_simulated_imds_wants_the_metadata_header(arm, deferred):
     response = imds(arm, "0")
     assert response.status_code == 400
+
+
+def test_s2_rolling_upgrade_approve_on_the_command_line(deferred):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    now = timezone.now()
+    operation = start_os_upgrade(deferred, started_by=StartedBy.PLATFORM, now=now)
+    step_until_quiet(operation, now)
+    first = awaiting_approval(deferred)[0]
+    out = StringIO()
+    call_command(
+        "rolling_upgrade",
+        "approve",
+        "-g",
+        "rg-test",
+        "-n",
+        "web10",
+        "--instance-ids",
+        first,
+        "--reason",
+        "drained",
+        stdout=out,
+    )
+    assert f"Approved the OS upgrade of {first}." in out.getvalue()
+    assert first not in awaiting_approval(deferred)
+    event = Event.objects.get(kind=EventKind.UPGRADE_APPROVED)
+    assert (event.actor_name, event.reason) == ("command line", "drained")
