@@ -62,6 +62,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def ms(values: list[float]) -> str:
+    """Median / p95 in milliseconds."""
+    if not values:
+        return "-"
+    return f"{statistics.median(values) * 1000:.0f} / {percentile(values, 0.95) * 1000:.0f}"
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
@@ -150,11 +157,6 @@ def bench_fleet(args: argparse.Namespace, report: Report, env: dict[str, str], t
         ]
         found = run_fleet(env, tmp, workers, sets, args.timeout)
         walls[workers] = found["wall"]
-        ms = lambda values: (
-            f"{statistics.median(values) * 1000:.0f} / {percentile(values, 0.95) * 1000:.0f}"
-            if values
-            else "-"
-        )  # noqa: E731
         say(
             f"W={workers}: {args.scale_sets} × {args.instances} instances: "
             f"{found['completed']} completed in {found['wall']:.1f} s, "
@@ -185,6 +187,7 @@ def bench_fleet(args: argparse.Namespace, report: Report, env: dict[str, str], t
 
 
 def bench_scaled(args: argparse.Namespace, report: Report, env: dict[str, str], tmp: Path) -> None:
+    from orchestrator.behaviour import BehaviourModel
     from rollout.models import UpgradeOperation
 
     timings = REALISTIC
@@ -198,8 +201,10 @@ def bench_scaled(args: argparse.Namespace, report: Report, env: dict[str, str], 
         build_scale_set(world, f"scaled-{i}", args.scaled_instances, zones=ZONES)
         for i in range(args.scaled_sets)
     ]
-    found = run_fleet(scaled_env, tmp, 2, sets, args.timeout)
-    per_batch = (60.0 + 20.0) / SCALED  # BehaviourModel's reimage + healthy-after, no jitter
+    run_fleet(scaled_env, tmp, 2, sets, args.timeout)
+    reimage = timings.get("reimage_seconds", BehaviourModel.reimage_seconds)
+    healthy_after = timings.get("healthy_after_seconds", BehaviourModel.healthy_after_seconds)
+    per_batch = (reimage + healthy_after) / SCALED
     ratios = []
     for operation in UpgradeOperation.objects.filter(scale_set__in=sets):
         if operation.ended_at is None:
