@@ -5,19 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rollout', '0005_roles_from_operator_permission'),
+        ("rollout", "0005_roles_from_operator_permission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='instanceupgrade',
-            index=models.Index(fields=['operation', 'state'], name='instance_upgrade_state'),
+            model_name="instanceupgrade",
+            index=models.Index(fields=["operation", "state"], name="instance_upgrade_state"),
         ),
         migrations.AddIndex(
-            model_name='upgradeoperation',
-            index=models.Index(fields=['status', 'next_look_at'], name='upgrade_op_next_look'),
+            model_name="upgradeoperation",
+            index=models.Index(fields=["status", "next_look_at"], name="upgrade_op_next_look"),
         ),
     ]

@@ -26,7 +26,6 @@ pytestmark = [
 SMALL = ("rollout_region", "django_content_type", "auth_user")
 
 
-
 def seq_scans(sql: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -48,9 +47,7 @@ def test_hot_queries_of_a_step_use_indexes(web10):
         statements += [q["sql"] for q in captured.captured_queries]
         now = max(now, recheck or now)
     reads = [
-        sql
-        for sql in statements
-        if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
+        sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
     ]
     assert len(reads) > 20, reads
     problems = {sql: scans for sql in reads if (scans := seq_scans(sql))}

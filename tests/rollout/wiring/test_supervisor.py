@@ -62,7 +62,8 @@ def test_a_killed_worker_is_restarted_and_the_console_says_so(tmp_path: Path) ->
         os.kill(first, 9)
         wait_until(lambda: "exited: worker-0 (terminated by SIGKILL; not expected)"
                    in supervisor.output(), 20, "the console to report the exit")  # fmt: skip
-        wait_until(lambda: ctl("pid", "worker:worker-0") not in ("", "0", str(first)), 30, "a new worker")
+        wait_until(lambda: ctl("pid", "worker:worker-0") not in ("", "0", str(first)),
+                   30, "a new worker")  # fmt: skip
         wait_until(lambda: supervisor.output().count("success: worker-0 entered RUNNING") == 2,
                    30, "the new worker running")  # fmt: skip
         assert serves(url)
