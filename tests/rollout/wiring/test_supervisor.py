@@ -56,7 +56,8 @@ def test_a_killed_worker_is_restarted_and_the_console_says_so(tmp_path: Path) ->
         wait_until(lambda: serves(url), 30, "the web server")
         # HTTPS beside HTTP, with the certificate ensure_tls_cert made.
         trusted = ssl.create_default_context(cafile=str(tmp_path / "tls" / "ca.pem"))
-        assert serves(f"https://127.0.0.1:{https_port}", trusted)
+        https = f"https://127.0.0.1:{https_port}"
+        wait_until(lambda: serves(https, trusted), 30, "the HTTPS server")
 
         def ctl(*arguments: str) -> str:
             run = subprocess.run(
