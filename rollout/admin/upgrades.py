@@ -25,7 +25,14 @@ from rollout.admin.base import (
     problems_of,
 )
 from rollout.admin.forms import validate
-from rollout.models import Event, FaultRule, InstanceUpgrade, UpgradeBatch, UpgradeOperation
+from rollout.models import (
+    Event,
+    FaultRule,
+    InstanceUpgrade,
+    ScaleSetStream,
+    UpgradeBatch,
+    UpgradeOperation,
+)
 from rollout.services.scale_sets.fault_rules import add_fault_rule, remove_fault_rule
 
 
@@ -91,11 +98,35 @@ class InstanceUpgradeAdmin(ViewOnlyAdmin):
     ordering = ("-operation__started_at", "batch__index", "instance__instance_id")
 
 
+@admin.register(ScaleSetStream)
+class ScaleSetStreamAdmin(ViewOnlyAdmin):
+    """Each scale set's stream head: the last sequence its events were given (L1). It goes
+    with its scale set (deleting a scale set deletes its stream); a stream deleted alone
+    starts again after its scale set's last event (``rollout.events.streams.allocate``)."""
+
+    list_display = ("scale_set", "sequence")
+    list_select_related = ("scale_set",)
+    search_fields = ("scale_set__name",)
+    ordering = ("scale_set__name",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return RolloutAdmin.has_delete_permission(self, request, obj)
+
+
 @admin.register(Event)
 class EventAdmin(ViewOnlyAdmin):
     """The append-only event log: nobody adds, changes or deletes a row by hand."""
 
-    list_display = ("id", "created_at", "kind", "scale_set", "operation", "actor_name", "why")
+    list_display = (
+        "id",
+        "sequence",
+        "created_at",
+        "kind",
+        "scale_set",
+        "operation",
+        "actor_name",
+        "why",
+    )
     list_filter = ("kind", "scale_set")
     list_select_related = ("scale_set", "operation__scale_set")
     search_fields = ("reason", "actor_name", "scale_set__name")

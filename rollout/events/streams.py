@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max
 
 from rollout.models import Event, ScaleSet, ScaleSetStream, UpgradeOperation
 
@@ -34,8 +34,12 @@ def allocate(scale_set_id: int, count: int) -> int:
     rows = ScaleSetStream.objects.filter(pk=scale_set_id)
     if not rows.update(sequence=F("sequence") + count):
         try:
-            with transaction.atomic():  # a scale set's first event: its stream starts
-                ScaleSetStream.objects.create(scale_set_id=scale_set_id, sequence=0)
+            # A scale set's first event: its stream starts (after any event it already has).
+            last = Event.objects.filter(scale_set_id=scale_set_id).aggregate(last=Max("sequence"))[
+                "last"
+            ]
+            with transaction.atomic():
+                ScaleSetStream.objects.create(scale_set_id=scale_set_id, sequence=last or 0)
         except IntegrityError:
             pass  # another writer created it first; its lock is ours once it commits
         rows.update(sequence=F("sequence") + count)

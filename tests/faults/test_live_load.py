@@ -138,13 +138,31 @@ async def send(socket: LiveSocket, content: dict[str, Any]) -> None:
 
 
 async def follow(client: StreamClient | FleetClient, stop: threading.Event) -> None:
-    while not stop.is_set():
-        message = await client.socket.receive(timeout=0.2) if not client.socket.closed else None
-        if message is not None:
-            client.receive(message)
-        elif client.socket.closed:
-            raise AssertionError("a client's socket was closed")
-        await client.repair()
+    """Read the socket in a task of its own (a time-out must never cut a frame in half) and
+    apply what came, looking for gaps to repair every 0.1 s."""
+    inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+    async def pump() -> None:
+        while True:
+            message = await client.socket.receive(timeout=3600)
+            inbox.put_nowait(message)
+            if message is None:
+                return
+
+    pumping = asyncio.create_task(pump())
+    try:
+        while not stop.is_set():
+            try:
+                message = await asyncio.wait_for(inbox.get(), 0.1)
+            except TimeoutError:
+                message = {}
+            if message is None:
+                raise AssertionError("a client's socket was closed")
+            if message:
+                client.receive(message)
+            await client.repair()
+    finally:
+        pumping.cancel()
 
 
 class Clients(threading.Thread):

@@ -39,6 +39,7 @@ from rollout.models import (
     ResourceGroup,
     RunningStatus,
     ScaleSet,
+    ScaleSetStream,
     StartedBy,
     Subscription,
     UpgradeBatch,
@@ -155,6 +156,7 @@ def world(db: Any) -> World:
         actor_name="Platform",
     )
     FaultRule.objects.create(scale_set=web, kind=FaultKind.NEVER_HEALTHY, created_at=T0)
+    ScaleSetStream.objects.update_or_create(scale_set=web, defaults={"sequence": 1})
     operator = User.objects.create_user("operator")
     ApiToken.objects.create(
         user=operator,
