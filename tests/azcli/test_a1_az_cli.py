@@ -6,7 +6,7 @@ and a Celery worker, on the demo fleet.
 
 Each command runs with ``-o json``: az parses every answer with its own schemas (AAZ), so a
 shape it cannot read fails the command (as the extensions' top-level ``type`` once did).
-``az vmss reimage`` and ``delete-instances`` belong with the routes of issue 12's part B.
+``az vmss reimage`` and ``delete-instances`` drive part B's routes (12 B) on batch-6.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from rollout.demo.fleet import DEMO_SUBSCRIPTION
-from rollout.models import Event, EventKind, ScaleSet
+from rollout.models import Event, EventKind, Instance, ScaleSet
 from tests.azcli.conftest import CLOUD, Served, SignedIn, set_up
 from tests.support.azcli import Az
 
@@ -190,3 +190,37 @@ def test_a1_the_adfs_style_authority_needs_no_instance_discovery_switch(
     assert [account["id"] for account in accounts] == [DEMO_SUBSCRIPTION]
     assert [row["name"] for row in cli.json("vmss", "list", "-g", GROUP, "--query",
                                             "[?name=='web-10']")] == ["web-10"]  # fmt: skip
+
+
+def test_a1_vmss_reimage_keeps_the_vm_and_gives_it_a_new_os_disk(
+    az: Az, django_db_blocker: Any
+) -> None:
+    """``az vmss reimage --instance-ids`` (long-running: az polls to the end): the VM keeps its
+    id and its data disks, and has a new OS disk."""
+    batch6 = scale_set_named(django_db_blocker, "batch-6")
+    with django_db_blocker.unblock():
+        before = Instance.objects.get(scale_set=batch6, instance_id=2).os_disk_id
+    az.run("vmss", "reimage", "-g", GROUP, "-n", "batch-6", "--instance-ids", "2")
+    with django_db_blocker.unblock():
+        after = Instance.objects.get(scale_set=batch6, instance_id=2)
+        others = set(
+            Instance.objects.filter(scale_set=batch6).exclude(instance_id=2)
+            .values_list("os_disk_id", flat=True)
+        )  # fmt: skip
+    assert after.os_disk_id is not None and after.os_disk_id != before
+    assert after.os_disk_id not in others
+    instances = az.json("vmss", "list-instances", "-g", GROUP, "-n", "batch-6")
+    assert "2" in [row["instanceId"] for row in instances]
+
+
+def test_a1_vmss_delete_instances_removes_the_vms_and_the_capacity(
+    az: Az, django_db_blocker: Any
+) -> None:
+    before = az.json("vmss", "show", "-g", GROUP, "-n", "batch-6")["sku"]["capacity"]
+    az.run("vmss", "delete-instances", "-g", GROUP, "-n", "batch-6", "--instance-ids", "4", "5")
+    instances = az.json("vmss", "list-instances", "-g", GROUP, "-n", "batch-6")
+    assert {"4", "5"}.isdisjoint(row["instanceId"] for row in instances)
+    assert az.json("vmss", "show", "-g", GROUP, "-n", "batch-6")["sku"]["capacity"] == before - 2
+    refused = az.fails("vmss", "get-instance-view", "-g", GROUP, "-n", "batch-6",
+                       "--instance-id", "4")  # fmt: skip
+    assert "ResourceNotFound" in refused.stderr or "NotFound" in refused.stderr
