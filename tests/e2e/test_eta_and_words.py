@@ -110,6 +110,8 @@ def test_b5_the_status_header_gives_the_pause_reason(
     page.click("#start-button")
     page.wait_for_selector("#start-preview .plan-chip")
     page.click("#start-confirm")
+    # The start's answer clears the shared reason field: fill it once the dialog has closed.
+    page.wait_for_selector("#start-dialog", state="hidden")
     page.wait_for_selector('[data-op-control="pause"]:not([hidden])')
     page.fill("#action-reason", "change freeze until the release is signed off")
     page.click('[data-op-control="pause"] button')

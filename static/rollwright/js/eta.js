@@ -6,6 +6,7 @@
 // the overrun, until the server estimates again.
 
 import { duration, mmss } from "./format.js";
+import { stateLabel } from "./words.js";
 
 /** The server's estimate, the running batch's overrun carried into the later batches. */
 export function projected(model, now) {
@@ -39,7 +40,7 @@ export function waitingFor(model, now) {
   }
   const moving = cells.filter((cell) => cell.state === "reimaging" || cell.state === "rolling_back");
   if (moving.length) {
-    const verb = moving.every((cell) => cell.state === "rolling_back") ? "rolling back" : "reimaging";
+    const verb = stateLabel(moving.every((cell) => cell.state === "rolling_back") ? "rolling_back" : "reimaging");
     const who = moving.length === 1 ? `instance ${moving[0].id}` : `${moving.length} instances`;
     return { text: `${verb} ${who}`, title: "" };
   }

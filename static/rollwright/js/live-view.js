@@ -266,7 +266,7 @@ function set(el, html) {
 /** B5: who asked for the pause, when and why (the pause_requested event's audit fields). */
 function pauseFact(model, op) {
   const asked = model.log.findLast((e) => e.kind === "pause_requested" && e.operation === op.id);
-  const label = op.is_paused ? "Paused" : "Pausing";
+  const label = statusOf(op)[1]; // the server's words: paused, or pausing
   if (!asked) return fact(label, op.is_paused ? "between batches" : "after this batch", "");
   const when = clock(Date.parse(asked.created_at) - model.clockOffset);
   const why = asked.reason ? `“${asked.reason}”` : "no reason given";

@@ -200,7 +200,9 @@ class TestEstimates:
     def test_b8_steps_that_move_batches_carry_the_new_estimate(self, web10, settings):
         settings.ROLLWRIGHT_TIME_SCALE = 600.0
         behaviour = behaviour_model()
-        nominal = (behaviour.reimage_seconds + behaviour.healthy_after_seconds) / 600.0
+        # The plan's batch: reimage and health at their slowest jitter (the slowest VM ends it).
+        slowest = 1 + behaviour.jitter
+        nominal = (behaviour.reimage_seconds + behaviour.healthy_after_seconds) * slowest / 600.0
         operation = start_os_upgrade(web10)
         run_to_end(operation.pk)
         moved = Event.objects.filter(operation=operation).filter(
