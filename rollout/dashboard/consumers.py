@@ -304,7 +304,7 @@ class ScaleSetConsumer(LiveConsumer):
         if await self.seen([]) is None:
             await self.close(code=FORBIDDEN)
             return
-        head = await streaming.read(streams.head, self._pk())
+        head = await streaming.head(self._pk())
         if head > self.forwarded.get(self._pk(), 0) and head != self._head_sent:
             self._head_sent = head
             message: HeadMessage = {"type": "head", "sequence": head}

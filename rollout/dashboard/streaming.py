@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 from asgiref.sync import sync_to_async
 from django.db import connections
 
+from rollout.events import streams
+
 RESYNC_BURST = 3
 RESYNC_PER_SECOND = 1.0
 READS_AT_ONCE = 4
@@ -55,6 +57,25 @@ def _closing(function: Callable[..., T], *args: Any) -> T:
         return function(*args)
     finally:
         connections.close_all()
+
+
+_heads: dict[int, tuple[float, int]] = {}
+HEAD_FRESH_SECONDS = 1.0
+
+
+async def head(scale_set_id: int) -> int:
+    """The scale set's committed head, read at most once a second per process: fifty pages
+    on one scale set cost one query per heartbeat, not fifty (the heartbeat only needs to
+    notice, within seconds, a head this process did not forward)."""
+    now = time.monotonic()
+    cached = _heads.get(scale_set_id)
+    if cached is not None and now - cached[0] < HEAD_FRESH_SECONDS:
+        return cached[1]
+    value = await read(streams.head, scale_set_id)
+    _heads[scale_set_id] = (time.monotonic(), value)
+    if len(_heads) > 10_000:
+        _heads.clear()
+    return value
 
 
 class TokenBucket:

@@ -81,9 +81,9 @@ def faces_reach_the_stack(stack: Stack, settings: Any) -> Iterator[None]:
     before = app.conf.broker_url
 
     def reset_broker(to: str) -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
+        # Forget the pools without closing them: kombu keeps one per broker URL for the whole
+        # process, and a closed one would refuse every later test's wake-ups.
+        app._pool = None
         app.amqp._producer_pool = None
         app.conf.broker_url = to
 
