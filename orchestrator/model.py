@@ -69,6 +69,13 @@ _FAILURES = frozenset(
 )
 _UPGRADED = _FAILURES | {InstanceUpgradeState.SUCCEEDED}
 _TERMINAL = _UPGRADED | {InstanceUpgradeState.SKIPPED}
+# Azure's "pending": not upgraded yet, including an instance notified and awaiting approval (S2).
+PENDING_STATES = frozenset(
+    {
+        InstanceUpgradeState.PENDING,
+        InstanceUpgradeState.AWAITING_APPROVAL,
+    }
+)
 _IN_PROGRESS = frozenset(
     {
         InstanceUpgradeState.REIMAGING,
@@ -335,11 +342,7 @@ def count_progress(progresses: Iterable[InstanceProgress]) -> ProgressCounts:
     pending = 0
     for progress in progresses:
         by_state[progress.upgrade_state] += 1
-        if (
-            progress.upgrade_state
-            in (InstanceUpgradeState.PENDING, InstanceUpgradeState.AWAITING_APPROVAL)
-            and progress.batch_index is not None
-        ):
+        if progress.upgrade_state in PENDING_STATES and progress.batch_index is not None:
             pending += 1
     return ProgressCounts(
         successful=by_state[InstanceUpgradeState.SUCCEEDED],

@@ -15,6 +15,7 @@ from typing import Any, assert_never
 from orchestrator import actions as a
 from orchestrator.decision import Decision
 from orchestrator.model import (
+    PENDING_STATES,
     InstanceUpgradeState,
     ProgressCounts,
     count_progress,
@@ -340,9 +341,9 @@ class Applier:
                 continue
             if before is not None:
                 by_state[before] -= 1
-                pending_delta -= before == InstanceUpgradeState.PENDING
+                pending_delta -= before in PENDING_STATES
             by_state[row.state] += 1
-            pending_delta += row.state == InstanceUpgradeState.PENDING and row.batch_id is not None
+            pending_delta += row.state in PENDING_STATES and row.batch_id is not None
         states = {InstanceUpgradeState(state): n for state, n in by_state.items()}
         pending = self.base_pending + pending_delta
         return progress_of_states(states, pending)

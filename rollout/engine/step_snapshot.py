@@ -29,6 +29,7 @@ from django.db.models.functions import Cast
 from orchestrator.behaviour import BehaviourModel, SimulatedInstance
 from orchestrator.behaviour import FaultRule as EngineFaultRule
 from orchestrator.model import (
+    PENDING_STATES,
     Batch,
     InstanceUpgradeState,
     RestSummary,
@@ -187,7 +188,7 @@ def _row_counts(operation: UpgradeOperation) -> tuple[Counter[str], int, Counter
     for group in grouped:
         counts[group["state"]] += group["n"]
         reasons[(group["state"], group["failure_reason"])] += group["n"]
-        if group["state"] == InstanceUpgradeState.PENDING:
+        if group["state"] in PENDING_STATES:
             pending += group["planned"]
     return counts, pending, reasons
 
@@ -209,7 +210,7 @@ def _rest(
     for row in loaded:
         rest_counts[row.state] -= 1
         rest_reasons[(row.state, row.failure_reason)] -= 1
-        if row.state == InstanceUpgradeState.PENDING and row.batch_id is not None:
+        if row.state in PENDING_STATES and row.batch_id is not None:
             rest_pending -= 1
     by_state = {InstanceUpgradeState(state): n for state, n in rest_counts.items() if n}
     upgraded = sum(n for state, n in by_state.items() if state.is_upgraded)
