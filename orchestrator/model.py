@@ -206,10 +206,17 @@ class Batch:
     update_domain: int | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    # How many instances the plan put in it, when a scoped step leaves `instance_ids` empty
+    # (orchestrator.scoped); None: len(instance_ids).
+    size: int | None = None
 
     @property
     def is_open(self) -> bool:
         return self.started_at is not None and self.completed_at is None
+
+    @property
+    def planned_size(self) -> int:
+        return len(self.instance_ids) if self.size is None else self.size
 
 
 @dataclass(frozen=True)

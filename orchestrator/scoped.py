@@ -101,7 +101,7 @@ def scope(snapshot: Snapshot, now: datetime, extra_ids: Collection[str] = ()) ->
         chosen = needs_full(view, members) or view.instance_id in extra_ids
         (kept if chosen else rest).append(view)
     batches = tuple(
-        batch if batch.index in wanted else replace(batch, instance_ids=())
+        batch if batch.index in wanted else replace(batch, instance_ids=(), size=batch.planned_size)
         for batch in operation.batches
     )
     return replace(

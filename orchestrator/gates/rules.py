@@ -61,11 +61,11 @@ def _holds_for_bake(snapshot: Snapshot, gates: GateState, last: Batch, draft: Dr
 
 def _holds_at_checkpoint(snapshot: Snapshot, gates: GateState, last: Batch, draft: Draft) -> bool:
     operation = snapshot.operation
-    planned = sum(len(b.instance_ids) for b in operation.batches)
+    planned = sum(b.planned_size for b in operation.batches)
     if not planned or not gates.checkpoints:
         return False
-    done = sum(len(b.instance_ids) for b in operation.batches if b.index <= last.index)
-    before = done - len(last.instance_ids)
+    done = sum(b.planned_size for b in operation.batches if b.index <= last.index)
+    before = done - last.planned_size
     for checkpoint in sorted(gates.checkpoints, key=lambda c: c.percent):
         # Crossed by this batch: at or past the percentage now, short of it before.
         if not (before * 100 < checkpoint.percent * planned <= done * 100):

@@ -95,9 +95,19 @@ def load_step_state(operation: UpgradeOperation, now: datetime) -> StepState:
     rest = _rest(counts, pending, reasons, rows.values(), total - len(provider.instances))
     # As orchestrator.scoped.scope: the batches a step does not read carry no instance ids.
     read = {batch.index for batch in batches if batch.pk in wanted}
+    # The planned size of the batches not read (G4's checkpoints count instances): one query.
+    sizes = dict(
+        InstanceUpgrade.objects.filter(operation_id=operation.pk, batch__isnull=False)
+        .values_list("batch__index")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     view = snapshot.operation
     scoped_batches = tuple(
-        batch if batch.index in read else replace(batch, instance_ids=()) for batch in view.batches
+        batch
+        if batch.index in read
+        else replace(batch, instance_ids=(), size=sizes.get(batch.index, 0))
+        for batch in view.batches
     )
     snapshot = replace(snapshot, operation=replace(view, batches=scoped_batches), rest=rest)
     return StepState(snapshot, provider, rows, batches, counts, pending)

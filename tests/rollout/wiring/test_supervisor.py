@@ -80,4 +80,4 @@ def test_a_killed_worker_is_restarted_and_the_console_says_so(tmp_path: Path) ->
                    30, "the new worker running")  # fmt: skip
         assert serves(url)
         status = ctl("status")
-        assert status.count("RUNNING") == 3, status
+        assert status.count("RUNNING") == 4, status  # web, web-tls, worker, beat
