@@ -50,6 +50,17 @@ async def next_live_events(socket: LiveSocket, timeout: float) -> dict[str, Any]
     return None
 
 
+async def first_snapshot(socket: LiveSocket, timeout: float) -> dict[str, Any] | None:
+    """The snapshot a new socket is sent. Live events may come before it: the server forwards
+    them while it reads the snapshot, and the browser orders both by sequence (L1)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = await socket.receive(timeout=deadline - time.monotonic())
+        if message is None or message["type"] == "snapshot":
+            return message
+    return None
+
+
 def redis_outage_mid_rollout(
     site: Site, stack: Stack, redis_server: RedisServer, down_for: float
 ) -> None:
@@ -65,7 +76,7 @@ def redis_outage_mid_rollout(
     loop = asyncio.new_event_loop()  # sockets across the drill; the database between steps
     try:
         socket = loop.run_until_complete(LiveSocket.open(web.port, path, cookie))
-        assert loop.run_until_complete(socket.receive())["type"] == "snapshot"
+        assert loop.run_until_complete(first_snapshot(socket, timeout=30)) is not None
         operation = start(scale_set)
         wait_until(lambda: in_flight_batch(operation) is not None, 30, "a batch in flight")
         worker_log = worker.log_size()
@@ -85,7 +96,7 @@ def redis_outage_mid_rollout(
         # Back: a page's socket reconnects and the rollout's events flow again.
         loop.run_until_complete(socket.close())
         socket = loop.run_until_complete(reconnect(web.port, path, cookie, timeout=30))
-        assert loop.run_until_complete(socket.receive())["type"] == "snapshot"
+        assert loop.run_until_complete(first_snapshot(socket, timeout=30)) is not None
         operation.refresh_from_db()
         if operation.is_active:
             assert loop.run_until_complete(next_live_events(socket, timeout=60)) is not None
