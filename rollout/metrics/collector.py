@@ -99,15 +99,20 @@ def instances_by_state() -> GaugeMetricFamily:
         "Instances of the running upgrades by upgrade state.",
         labels=["state"],
     )
-    counts = dict(
-        InstanceUpgrade.objects.filter(operation__status__in=ACTIVE_STATUSES)
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .values_list("state", "n")
-    )
-    for state in InstanceUpgradeState:
-        family.add_metric([state.value], counts.get(state, 0))
+    rows = InstanceUpgrade.objects.filter(operation__status__in=ACTIVE_STATUSES)
+    _add_by_state(family, rows, tuple(InstanceUpgradeState))
     return family
+
+
+def _add_by_state(
+    family: GaugeMetricFamily | CounterMetricFamily,
+    rows: QuerySet[InstanceUpgrade],
+    states: Sequence[InstanceUpgradeState],
+) -> None:
+    """One sample per state of ``states``: the rows in it (0 if none), one aggregate query."""
+    counts = dict(rows.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    for state in states:
+        family.add_metric([state.value], counts.get(state, 0))
 
 
 def duration_histogram(
@@ -138,14 +143,8 @@ def rollbacks() -> CounterMetricFamily:
         "U4: instances whose previous OS disk was restored, by outcome.",
         labels=["outcome"],
     )
-    counts = dict(
-        InstanceUpgrade.objects.filter(state__in=ROLLBACK_STATES)
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .values_list("state", "n")
-    )
-    for state in ROLLBACK_STATES:
-        family.add_metric([state.value], counts.get(state, 0))
+    rows = InstanceUpgrade.objects.filter(state__in=ROLLBACK_STATES)
+    _add_by_state(family, rows, ROLLBACK_STATES)
     return family
 
 
